@@ -1,0 +1,60 @@
+/**
+ * The `offline-first` command line: the only place that exits the process.
+ * Each command lives in src/commands/ and returns an exit code.
+ */
+import { UsageError } from './commands/flags.js';
+
+interface Command {
+  readonly summary: string;
+  load(): Promise<{ run(args: readonly string[]): Promise<number> }>;
+}
+
+const commands: Record<string, Command> = {
+  predict: {
+    summary: 'predict the cost of one live migration (time, bytes, downtime, convergence)',
+    load: () => import('./commands/predict.js'),
+  },
+  cluster: {
+    summary: 'start or stop a local control plane (kube-apiserver + etcd) for development',
+    load: () => import('./commands/cluster.js'),
+  },
+};
+
+function usage(): string {
+  const rows = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
+  return `Usage: offline-first <command> [flags]\n\nCommands:\n${rows.join('\n')}\n\nRun "offline-first <command> --help" for the flags of a command.\n`;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`offline-first: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    const mod = await command.load();
+    return await mod.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`offline-first ${name}: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`offline-first ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`offline-first: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
