@@ -1,0 +1,241 @@
+/**
+ * A real local control plane: etcd and kube-apiserver on free loopback ports, in a throwaway
+ * directory, with RBAC authorization, a token-authenticated admin (system:masters), service-account
+ * signing keys and a CA-verified serving certificate. `stop()` (or `stopNow()` from an exit
+ * handler) tears everything down; a detached guardian does it if this process is killed.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, fetch } from 'undici';
+import { createCA, createServiceAccountKeys, issueServingCert, type CertificateAuthority } from './certs.js';
+import { freePort } from './ports.js';
+import { controlPlaneTools, type ToolPaths } from './tools.js';
+
+export interface ControlPlaneOptions {
+  onProgress?: (line: string) => void;
+  /** Directory to create the throwaway directory in (default: the OS temp dir). */
+  parentDir?: string;
+  startTimeoutMs?: number;
+}
+
+export class ControlPlane {
+  readonly dir: string;
+  private procs: ChildProcess[] = [];
+  private stopped = false;
+  ca!: CertificateAuthority;
+  server = '';
+  token = '';
+  kubeconfigPath = '';
+  tools!: ToolPaths;
+  etcdUrl = '';
+
+  private constructor(private readonly opts: ControlPlaneOptions) {
+    this.dir = mkdtempSync(join(opts.parentDir ?? tmpdir(), 'offline-first-cp-'));
+  }
+
+  static async start(opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
+    const cp = new ControlPlane(opts);
+    try {
+      await cp.boot();
+      return cp;
+    } catch (err) {
+      await cp.stop();
+      throw err;
+    }
+  }
+
+  private progress(line: string): void {
+    this.opts.onProgress?.(line);
+  }
+
+  private get guardianStateFile(): string {
+    return join(this.dir, '.guardian.json');
+  }
+
+  private async boot(): Promise<void> {
+    this.tools = await controlPlaneTools({ onProgress: this.opts.onProgress, withHelm: true });
+    this.startGuardian();
+    const timeout = this.opts.startTimeoutMs ?? 90_000;
+
+    const [etcdPort, peerPort, apiPort] = await distinctPorts(3);
+    this.etcdUrl = `http://127.0.0.1:${etcdPort}`;
+    this.progress(`control plane: starting etcd on ${this.etcdUrl}`);
+    this.spawnLogged('etcd', this.tools.etcd, [
+      `--data-dir=${join(this.dir, 'etcd')}`,
+      `--listen-client-urls=${this.etcdUrl}`,
+      `--advertise-client-urls=${this.etcdUrl}`,
+      `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--initial-cluster=default=http://127.0.0.1:${peerPort}`,
+      '--unsafe-no-fsync=true',
+      '--log-level=warn',
+    ]);
+    await waitUntil(`etcd at ${this.etcdUrl}`, timeout, () => this.ensureRunning(), async () => {
+      const res = await fetch(`${this.etcdUrl}/health`);
+      return res.ok;
+    });
+
+    this.ca = createCA(this.dir);
+    const serving = issueServingCert(this.ca, this.dir, 'apiserver', ['127.0.0.1', 'localhost']);
+    const sa = createServiceAccountKeys(this.dir);
+    this.token = randomBytes(24).toString('hex');
+    const tokenFile = join(this.dir, 'tokens.csv');
+    writeFileSync(tokenFile, `${this.token},admin,admin,"system:masters"\n`, { mode: 0o600 });
+    this.server = `https://127.0.0.1:${apiPort}`;
+
+    this.progress(`control plane: starting kube-apiserver on ${this.server}`);
+    this.spawnLogged('kube-apiserver', this.tools.kubeApiserver, [
+      `--etcd-servers=${this.etcdUrl}`,
+      `--bind-address=127.0.0.1`,
+      `--secure-port=${apiPort}`,
+      `--cert-dir=${this.dir}`,
+      `--tls-cert-file=${serving.certPath}`,
+      `--tls-private-key-file=${serving.keyPath}`,
+      `--client-ca-file=${this.ca.certPath}`,
+      `--token-auth-file=${tokenFile}`,
+      '--authorization-mode=RBAC',
+      '--service-cluster-ip-range=10.0.0.0/24',
+      '--allow-privileged=true',
+      // No controller-manager runs, so nothing would create service-account tokens for pods.
+      '--disable-admission-plugins=ServiceAccount',
+      `--service-account-issuer=${this.server}`,
+      `--service-account-key-file=${sa.publicKeyPath}`,
+      `--service-account-signing-key-file=${sa.privateKeyPath}`,
+      '--v=0',
+    ]);
+    const agent = new Agent({ connect: { ca: this.ca.certPem } });
+    try {
+      await waitUntil(`kube-apiserver at ${this.server}`, timeout, () => this.ensureRunning(), async () => {
+        const res = await fetch(`${this.server}/readyz`, {
+          headers: { authorization: `Bearer ${this.token}` },
+          dispatcher: agent,
+        });
+        await res.text();
+        return res.ok;
+      });
+    } finally {
+      await agent.close();
+    }
+    this.kubeconfigPath = join(this.dir, 'kubeconfig');
+    writeFileSync(this.kubeconfigPath, this.kubeconfig(), { mode: 0o600 });
+    this.progress(`control plane: ready; kubeconfig ${this.kubeconfigPath}`);
+  }
+
+  kubeconfig(): string {
+    const ca = Buffer.from(this.ca.certPem).toString('base64');
+    return [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: offline-first-local',
+      '  cluster:',
+      `    server: ${this.server}`,
+      `    certificate-authority-data: ${ca}`,
+      'users:',
+      '- name: admin',
+      '  user:',
+      `    token: ${this.token}`,
+      'contexts:',
+      '- name: offline-first-local',
+      '  context:',
+      '    cluster: offline-first-local',
+      '    user: admin',
+      '    namespace: default',
+      'current-context: offline-first-local',
+      '',
+    ].join('\n');
+  }
+
+  /** The log of one component, for failure messages. */
+  logTail(component: 'etcd' | 'kube-apiserver', lines = 20): string {
+    try {
+      return readFileSync(join(this.dir, `${component}.log`), 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '';
+    }
+  }
+
+  private spawnLogged(name: 'etcd' | 'kube-apiserver', bin: string, args: string[]): void {
+    const fd = openSync(join(this.dir, `${name}.log`), 'a');
+    const child = spawn(bin, args, { stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    child.on('error', () => undefined);
+    (child as ChildProcess & { component?: string }).component = name;
+    this.procs.push(child);
+    this.writeGuardianState();
+  }
+
+  private ensureRunning(): void {
+    for (const p of this.procs) {
+      if (p.exitCode !== null || p.signalCode !== null) {
+        const name = (p as ChildProcess & { component?: 'etcd' | 'kube-apiserver' }).component ?? 'etcd';
+        throw new Error(`${name} exited (${p.exitCode ?? p.signalCode}) during start-up:\n${this.logTail(name)}`);
+      }
+    }
+  }
+
+  private startGuardian(): void {
+    this.writeGuardianState();
+    const guardian = join(import.meta.dirname, 'guardian.js');
+    const child = spawn(process.execPath, [guardian, String(process.pid), this.guardianStateFile], {
+      detached: true,
+      stdio: 'ignore',
+    });
+    child.unref();
+  }
+
+  private writeGuardianState(): void {
+    const pids = this.procs.map((p) => p.pid).filter((p): p is number => p !== undefined);
+    writeFileSync(this.guardianStateFile, JSON.stringify({ pids, dir: this.dir }));
+  }
+
+  /** Graceful teardown: SIGTERM, wait, SIGKILL what is left, remove the directory. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const running = this.procs.filter((p) => p.exitCode === null && p.signalCode === null);
+    // API server first, so it does not log etcd connection errors while going down.
+    for (const p of running.reverse()) {
+      const exited = new Promise<void>((r) => p.once('exit', () => r()));
+      p.kill('SIGTERM');
+      const timer = setTimeout(() => p.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Synchronous teardown for exit and signal handlers, where nothing can be awaited. */
+  stopNow(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const p of this.procs) {
+      if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+async function distinctPorts(n: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
+}
+
+async function waitUntil(what: string, timeoutMs: number, check: () => void, probe: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = '';
+  while (Date.now() < deadline) {
+    check();
+    try {
+      if (await probe()) return;
+    } catch (err) {
+      lastError = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what} was not healthy after ${Math.round(timeoutMs / 1000)} s${lastError ? ` (last error: ${lastError})` : ''}`);
+}

@@ -1,0 +1,212 @@
+/**
+ * The one Kubernetes client of the project: every read and write goes through here.
+ * A thin REST layer over the kubeconfig's authentication (from @kubernetes/client-node), so the
+ * project controls resourceVersions, subresources, server-side apply and watch streams exactly.
+ */
+import { HttpMethod, KubeConfig, RequestContext } from '@kubernetes/client-node';
+import { fetch, type Dispatcher } from 'undici';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { KubeApiError } from './errors.js';
+import type { KubeList, KubeObject, StatusBody } from './objects.js';
+import { apiVersionOf, resourcePath, type Resource } from './resources.js';
+
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+}
+
+export interface WatchOptions {
+  resourceVersion?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  timeoutSeconds?: number;
+  allowWatchBookmarks?: boolean;
+}
+
+export interface WatchEvent<T> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: T | StatusBody;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+interface RequestOptions {
+  query?: Query;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+}
+
+export const FIELD_MANAGER = 'offline-first';
+
+export class KubeClient {
+  private readonly server: string;
+
+  constructor(readonly config: KubeConfig) {
+    const cluster = config.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster (check current-context)');
+    this.server = cluster.server.replace(/\/+$/, '');
+  }
+
+  /** From an explicit kubeconfig path, or the usual defaults (KUBECONFIG, ~/.kube/config, in-cluster). */
+  static load(kubeconfigPath?: string): KubeClient {
+    const kc = new KubeConfig();
+    if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
+    else kc.loadFromDefault();
+    return new KubeClient(kc);
+  }
+
+  async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.send(method, path, opts);
+    const text = await res.text();
+    if (res.status >= 200 && res.status < 300) return (text ? JSON.parse(text) : {}) as T;
+    throw errorFromResponse(method, path, res.status, text);
+  }
+
+  private async send(method: string, path: string, opts: RequestOptions) {
+    const url = new URL(this.server + path);
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const ctx = new RequestContext(url.toString(), method as HttpMethod);
+    await this.config.applySecurityAuthentication(ctx);
+    const headers = ctx.getHeaders() as unknown as Record<string, string>;
+    const h: Record<string, string> = { ...headers, accept: 'application/json' };
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      h['content-type'] = opts.contentType ?? 'application/json';
+    }
+    try {
+      return await fetch(url, {
+        method,
+        headers: h,
+        body,
+        dispatcher: ctx.getDispatcher() as Dispatcher | undefined,
+        signal: opts.signal,
+      });
+    } catch (err) {
+      if (opts.signal?.aborted) throw err;
+      const cause = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
+      throw new KubeApiError(method, path, 0, 'Unreachable', `cannot reach ${this.server}: ${cause}`);
+    }
+  }
+
+  get<T extends KubeObject>(r: Resource, namespace: string | undefined, name: string): Promise<T> {
+    return this.request<T>('GET', resourcePath(r, namespace, name));
+  }
+
+  list<T extends KubeObject>(r: Resource, namespace?: string, opts: ListOptions = {}): Promise<KubeList<T>> {
+    return this.request<KubeList<T>>('GET', resourcePath(r, namespace), { query: { ...opts } });
+  }
+
+  /** Lists every page of a collection. */
+  async listAll<T extends KubeObject>(r: Resource, namespace?: string, opts: ListOptions = {}): Promise<KubeList<T>> {
+    const items: T[] = [];
+    let cont: string | undefined;
+    let resourceVersion: string | undefined;
+    do {
+      const page = await this.list<T>(r, namespace, { limit: 500, ...opts, continue: cont });
+      items.push(...page.items);
+      cont = page.metadata.continue || undefined;
+      resourceVersion = page.metadata.resourceVersion;
+    } while (cont);
+    return { metadata: { resourceVersion }, items };
+  }
+
+  create<T extends KubeObject>(r: Resource, obj: T, fieldManager = FIELD_MANAGER): Promise<T> {
+    const body = { apiVersion: apiVersionOf(r), kind: r.kind, ...obj };
+    return this.request<T>('POST', resourcePath(r, obj.metadata.namespace), { body, query: { fieldManager } });
+  }
+
+  /** Replaces an object; fails with a Conflict when its resourceVersion is stale. */
+  update<T extends KubeObject>(r: Resource, obj: T, subresource?: string, fieldManager = FIELD_MANAGER): Promise<T> {
+    const path = resourcePath(r, obj.metadata.namespace, obj.metadata.name, subresource);
+    return this.request<T>('PUT', path, { body: { apiVersion: apiVersionOf(r), kind: r.kind, ...obj }, query: { fieldManager } });
+  }
+
+  /** Server-side apply of the fields this manager owns. */
+  apply<T extends KubeObject>(r: Resource, obj: T, opts: { subresource?: string; fieldManager?: string; force?: boolean } = {}): Promise<T> {
+    const path = resourcePath(r, obj.metadata.namespace, obj.metadata.name, opts.subresource);
+    return this.request<T>('PATCH', path, {
+      body: { apiVersion: apiVersionOf(r), kind: r.kind, ...obj },
+      contentType: 'application/apply-patch+yaml',
+      query: { fieldManager: opts.fieldManager ?? FIELD_MANAGER, force: opts.force ?? true },
+    });
+  }
+
+  mergePatch<T extends KubeObject>(r: Resource, namespace: string | undefined, name: string, patch: unknown, subresource?: string): Promise<T> {
+    return this.request<T>('PATCH', resourcePath(r, namespace, name, subresource), {
+      body: patch,
+      contentType: 'application/merge-patch+json',
+      query: { fieldManager: FIELD_MANAGER },
+    });
+  }
+
+  jsonPatch<T extends KubeObject>(r: Resource, namespace: string | undefined, name: string, ops: unknown[], subresource?: string): Promise<T> {
+    return this.request<T>('PATCH', resourcePath(r, namespace, name, subresource), {
+      body: ops,
+      contentType: 'application/json-patch+json',
+      query: { fieldManager: FIELD_MANAGER },
+    });
+  }
+
+  delete(r: Resource, namespace: string | undefined, name: string, opts: { uid?: string; propagationPolicy?: string } = {}): Promise<unknown> {
+    const body: Record<string, unknown> = { apiVersion: 'v1', kind: 'DeleteOptions' };
+    if (opts.uid) body.preconditions = { uid: opts.uid };
+    if (opts.propagationPolicy) body.propagationPolicy = opts.propagationPolicy;
+    return this.request('DELETE', resourcePath(r, namespace, name), { body });
+  }
+
+  serverVersion(): Promise<{ major: string; minor: string; gitVersion: string }> {
+    return this.request('GET', '/version');
+  }
+
+  /**
+   * Opens one watch stream and delivers its events until the server closes it, the signal aborts,
+   * or the connection fails (then it rejects). Resuming and relisting are the informer's job.
+   */
+  async watch<T extends KubeObject>(
+    r: Resource,
+    namespace: string | undefined,
+    opts: WatchOptions,
+    onEvent: (e: WatchEvent<T>) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const path = resourcePath(r, namespace);
+    const res = await this.send('GET', path, { query: { ...opts, watch: true }, signal });
+    if (res.status !== 200) throw errorFromResponse('WATCH', path, res.status, await res.text());
+    if (!res.body) return;
+    const lines = createInterface({ input: Readable.fromWeb(res.body as never), crlfDelay: Infinity });
+    try {
+      for await (const line of lines) {
+        if (!line.trim()) continue;
+        let event: WatchEvent<T>;
+        try {
+          event = JSON.parse(line) as WatchEvent<T>;
+        } catch {
+          throw new KubeApiError('WATCH', path, 200, 'BadWatchEvent', `unparseable watch event: ${line.slice(0, 200)}`);
+        }
+        onEvent(event);
+      }
+    } catch (err) {
+      if (signal.aborted) return;
+      throw err;
+    } finally {
+      lines.close();
+    }
+  }
+}
+
+function errorFromResponse(method: string, path: string, status: number, text: string): KubeApiError {
+  let body: StatusBody | undefined;
+  try {
+    body = JSON.parse(text) as StatusBody;
+  } catch {
+    body = undefined;
+  }
+  const reason = body?.reason ?? (status === 404 ? 'NotFound' : status === 409 ? 'Conflict' : 'Error');
+  return new KubeApiError(method, path, status, reason, body?.message ?? text.slice(0, 300), body);
+}

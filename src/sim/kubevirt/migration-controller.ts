@@ -1,0 +1,325 @@
+/**
+ * A simulated KubeVirt migration controller (virt-controller + virt-handler, as seen through the
+ * API). It drives each VirtualMachineInstanceMigration through
+ *   Pending -> Scheduling -> Scheduled -> PreparingTarget -> TargetReady -> Running -> Succeeded | Failed
+ * honouring spec.addedNodeSelector (never the source node), KubeVirt's concurrency limits
+ * (parallelMigrationsPerCluster, parallelOutboundMigrationsPerNode: 5 and 2 by default; a
+ * throttled migration waits in Pending), and deletion of an open migration as abort. It keeps
+ * vmi.status.nodeName, vmi.status.migrationState and the VMI's node labels current.
+ *
+ * Time is simulated: durations are in simulated seconds, and `realMsPerSimSecond` scales them
+ * so that tests stay fast. Each reconcile is level-triggered from the objects' status.
+ */
+import { randomUUID } from 'node:crypto';
+import type { KubeClient } from '../../kube/client.js';
+import { isNotFound } from '../../kube/errors.js';
+import { KubevirtLabels, isMigrationFinal, type MigrationPhase, type MigrationState, type VirtualMachineInstance, type VirtualMachineInstanceMigration } from '../../kube/kubevirt.js';
+import { isNodeReady, type Node } from '../../kube/node.js';
+import { objectKey } from '../../kube/objects.js';
+import { Resources } from '../../kube/resources.js';
+import { Controller } from '../../runtime/controller.js';
+import { Informer } from '../../runtime/informer.js';
+import { WorkQueue } from '../../runtime/workqueue.js';
+
+export interface MigrationContext {
+  readonly vmi: VirtualMachineInstance;
+  readonly migration: VirtualMachineInstanceMigration;
+  readonly sourceNode: Node | undefined;
+  readonly targetNode: Node;
+}
+
+export interface SimulatedKubevirtOptions {
+  /** Only objects in this namespace (all namespaces when undefined). */
+  namespace?: string;
+  /** Simulated seconds the Running phase of a migration lasts. */
+  durationSeconds?: (ctx: MigrationContext) => number;
+  /** A failure reason makes the migration fail at the end of Running; undefined lets it succeed. */
+  failureReason?: (ctx: MigrationContext) => string | undefined;
+  /** Real milliseconds per simulated second (default 1000: real time). */
+  realMsPerSimSecond?: number;
+  parallelMigrationsPerCluster?: number;
+  parallelOutboundMigrationsPerNode?: number;
+  /** Simulated seconds a migration may wait for a schedulable target before it fails. */
+  unschedulableTimeoutSeconds?: number;
+}
+
+/** Annotation (on the migration or the VMI) that makes the simulated migration fail with its value as reason. */
+export const SIM_FAIL_ANNOTATION = 'sim.offline-first.io/fail';
+/** Annotation (on the migration or the VMI) overriding the simulated Running duration in seconds. */
+export const SIM_DURATION_ANNOTATION = 'sim.offline-first.io/duration-seconds';
+
+/** Simulated seconds spent in each phase before the next one. */
+const PHASE_SECONDS: Partial<Record<MigrationPhase, number>> = {
+  Scheduling: 2,
+  Scheduled: 1,
+  PreparingTarget: 2,
+  TargetReady: 0.5,
+};
+const NEXT_PHASE: Partial<Record<MigrationPhase, MigrationPhase>> = {
+  Scheduling: 'Scheduled',
+  Scheduled: 'PreparingTarget',
+  PreparingTarget: 'TargetReady',
+  TargetReady: 'Running',
+};
+/** Phases that count against KubeVirt's concurrency limits (past Pending, not final). */
+const ACTIVE_PHASES = new Set(['Scheduling', 'Scheduled', 'PreparingTarget', 'TargetReady', 'Running']);
+
+const defaultDuration = (ctx: MigrationContext): number => {
+  const fromAnnotation = ctx.migration.metadata.annotations?.[SIM_DURATION_ANNOTATION] ?? ctx.vmi.metadata.annotations?.[SIM_DURATION_ANNOTATION];
+  const n = Number(fromAnnotation);
+  return fromAnnotation !== undefined && Number.isFinite(n) && n >= 0 ? n : 20;
+};
+const defaultFailure = (ctx: MigrationContext): string | undefined =>
+  ctx.migration.metadata.annotations?.[SIM_FAIL_ANNOTATION] ?? ctx.vmi.metadata.annotations?.[SIM_FAIL_ANNOTATION];
+
+export class SimulatedMigrationController {
+  readonly migrations: Informer<VirtualMachineInstanceMigration>;
+  readonly vmis: Informer<VirtualMachineInstance>;
+  readonly nodes: Informer<Node>;
+  private readonly queue = new WorkQueue('sim-kubevirt-migrations', { initialMs: 20, maxMs: 5000 });
+  private readonly controller: Controller;
+  private readonly scale: number;
+  /** Highest number of migrations seen active at once, for tests of the limits. */
+  peakActive = 0;
+  /** Migrations this controller moved past Pending whose update the cache has not shown yet (key -> source node). */
+  private readonly claimed = new Map<string, string>();
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly opts: SimulatedKubevirtOptions = {},
+  ) {
+    this.scale = opts.realMsPerSimSecond ?? 1000;
+    this.migrations = new Informer(client, Resources.migration, { namespace: opts.namespace });
+    this.vmis = new Informer(client, Resources.vmi, { namespace: opts.namespace });
+    this.nodes = new Informer(client, Resources.node);
+    this.migrations.addHandler({
+      onUpsert: (m) => this.queue.add(objectKey(m)),
+      onDelete: (m) => this.queue.add(objectKey(m)),
+    });
+    // A migration waiting for a free slot is re-examined when another one changes.
+    this.migrations.addHandler({
+      onUpsert: (m) => {
+        if (isMigrationFinal(m)) for (const other of this.migrations.list()) if (other.status?.phase === 'Pending') this.queue.add(objectKey(other));
+      },
+    });
+    this.controller = new Controller('sim-kubevirt', this.queue, (key) => this.reconcile(key));
+  }
+
+  async start(): Promise<void> {
+    for (const inf of [this.migrations, this.vmis, this.nodes]) inf.start();
+    await Promise.all([this.migrations.waitForSync(), this.vmis.waitForSync(), this.nodes.waitForSync()]);
+    this.controller.start(2);
+  }
+
+  async stop(): Promise<void> {
+    await this.controller.stop();
+    await Promise.all([this.migrations.stop(), this.vmis.stop(), this.nodes.stop()]);
+  }
+
+  private simMs(seconds: number): number {
+    return Math.max(0, seconds * this.scale);
+  }
+
+  private async reconcile(key: string): Promise<{ requeueAfterMs?: number } | void> {
+    const m = this.migrations.get(key);
+    if (!m) return;
+    const ns = m.metadata.namespace!;
+    const vmi = this.vmis.get(`${ns}/${m.spec.vmiName}`) ?? (await this.liveVmi(ns, m.spec.vmiName));
+    const phase: MigrationPhase = m.status?.phase ?? '';
+
+    if (m.metadata.deletionTimestamp) return this.abort(m, vmi);
+    if (isMigrationFinal(m)) return this.removeFinalizer(m);
+
+    if (phase === '') return void (await this.setPhase(m, 'Pending'));
+    if (!vmi || vmi.status?.phase !== 'Running') return this.fail(m, vmi, 'VMI is gone or no longer running');
+
+    if (phase === 'Pending') return this.schedule(m, vmi);
+
+    const since = Date.now() - Date.parse(lastTransition(m) ?? new Date().toISOString());
+    const ctx = this.context(m, vmi);
+    if (!ctx) return this.fail(m, vmi, 'target node disappeared');
+    if (phase === 'Running') {
+      const wait = this.simMs(this.durationOf(ctx)) - since;
+      if (wait > 0) return { requeueAfterMs: wait };
+      const reason = (this.opts.failureReason ?? defaultFailure)(ctx);
+      return reason ? this.fail(m, vmi, reason) : this.succeed(m, vmi);
+    }
+    const next = NEXT_PHASE[phase];
+    if (!next) return;
+    const wait = this.simMs(PHASE_SECONDS[phase] ?? 0) - since;
+    if (wait > 0) return { requeueAfterMs: wait };
+    if (next === 'Running') {
+      await this.patchVmiMigrationState(vmi, { ...vmi.status?.migrationState, startTimestamp: new Date().toISOString(), mode: 'PreCopy', targetNodeDomainDetected: true });
+    }
+    await this.setPhase(m, next, next === 'Running' ? { startTimestamp: new Date().toISOString(), mode: 'PreCopy' } : undefined);
+    return { requeueAfterMs: next === 'Running' ? this.simMs(this.durationOf(ctx)) : this.simMs(PHASE_SECONDS[next] ?? 0) };
+  }
+
+  private durationOf(ctx: MigrationContext): number {
+    return (this.opts.durationSeconds ?? defaultDuration)(ctx);
+  }
+
+  private context(m: VirtualMachineInstanceMigration, vmi: VirtualMachineInstance): MigrationContext | undefined {
+    const target = this.nodes.get(m.status?.migrationState?.targetNode ?? '');
+    if (!target) return undefined;
+    return { vmi, migration: m, sourceNode: this.nodes.get(vmi.status?.nodeName ?? ''), targetNode: target };
+  }
+
+  /** Pending -> Scheduling once a slot is free and a target node matches. */
+  private async schedule(m: VirtualMachineInstanceMigration, vmi: VirtualMachineInstance): Promise<{ requeueAfterMs?: number } | void> {
+    const source = vmi.status?.nodeName ?? '';
+    const active = this.activeMigrations();
+    const outbound = [...active.values()].filter((s) => s === source).length;
+    if (active.size >= (this.opts.parallelMigrationsPerCluster ?? 5) || outbound >= (this.opts.parallelOutboundMigrationsPerNode ?? 2)) {
+      return { requeueAfterMs: this.simMs(3) };
+    }
+    const target = this.pickTarget(m, vmi);
+    if (!target) {
+      const waited = Date.now() - Date.parse(lastTransition(m) ?? new Date().toISOString());
+      if (waited > this.simMs(this.opts.unschedulableTimeoutSeconds ?? 300)) {
+        return this.fail(m, vmi, 'target pod could not be scheduled: no node matches addedNodeSelector and the VMI requirements');
+      }
+      return { requeueAfterMs: this.simMs(5) };
+    }
+    const state: MigrationState = {
+      sourceNode: source,
+      targetNode: target.metadata.name!,
+      migrationUid: m.metadata.uid!,
+      targetPod: `virt-launcher-${vmi.metadata.name}-${randomUUID().slice(0, 5)}`,
+    };
+    // Claim the slot before any await, so a concurrent worker counts it.
+    this.claimed.set(objectKey(m), source);
+    try {
+      await this.patchVmi(vmi, { metadata: { labels: { [KubevirtLabels.migrationTargetNodeName]: target.metadata.name! } } });
+      await this.patchVmiMigrationState(vmi, state);
+      await this.setPhase(m, 'Scheduling', state);
+    } catch (err) {
+      this.claimed.delete(objectKey(m));
+      throw err;
+    }
+    this.peakActive = Math.max(this.peakActive, this.activeMigrations().size);
+    return { requeueAfterMs: this.simMs(PHASE_SECONDS.Scheduling ?? 0) };
+  }
+
+  /** Migrations holding a slot (key -> source node), including ones the cache does not show yet. */
+  private activeMigrations(): Map<string, string> {
+    const active = new Map<string, string>();
+    for (const x of this.migrations.list()) {
+      if (ACTIVE_PHASES.has(x.status?.phase ?? '')) active.set(objectKey(x), x.status?.migrationState?.sourceNode ?? '');
+    }
+    for (const [key, source] of this.claimed) {
+      const phase = this.migrations.get(key)?.status?.phase;
+      if (phase === 'Pending' || phase === '') active.set(key, source);
+      else this.claimed.delete(key);
+    }
+    return active;
+  }
+
+  private async liveVmi(namespace: string, name: string): Promise<VirtualMachineInstance | undefined> {
+    try {
+      return await this.client.get<VirtualMachineInstance>(Resources.vmi, namespace, name);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Nodes the target pod could land on: addedNodeSelector, KubeVirt's own selectors, never the source. */
+  private pickTarget(m: VirtualMachineInstanceMigration, vmi: VirtualMachineInstance): Node | undefined {
+    const source = this.nodes.get(vmi.status?.nodeName ?? '');
+    const arch = source?.metadata.labels?.['kubernetes.io/arch'];
+    const selector = { ...m.spec.addedNodeSelector, ...vmi.spec.nodeSelector, [KubevirtLabels.schedulable]: 'true' };
+    const candidates = this.nodes.list().filter((n) => {
+      const labels = n.metadata.labels ?? {};
+      if (n.metadata.name === vmi.status?.nodeName) return false;
+      if (!isNodeReady(n) || n.spec?.unschedulable) return false;
+      if (n.spec?.taints?.some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute')) return false;
+      if (arch && labels['kubernetes.io/arch'] !== arch) return false;
+      return Object.entries(selector).every(([k, v]) => labels[k] === v);
+    });
+    return candidates.sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!))[0];
+  }
+
+  private async succeed(m: VirtualMachineInstanceMigration, vmi: VirtualMachineInstance): Promise<void> {
+    const now = new Date().toISOString();
+    const target = m.status?.migrationState?.targetNode ?? '';
+    const state: MigrationState = { ...vmi.status?.migrationState, ...m.status?.migrationState, completed: true, endTimestamp: now };
+    await this.patchVmi(vmi, { metadata: { labels: { [KubevirtLabels.nodeName]: target, [KubevirtLabels.migrationTargetNodeName]: null } } });
+    // One write, so no reader sees the new node without the completed migration state.
+    await this.client.jsonPatch(Resources.vmi, vmi.metadata.namespace, vmi.metadata.name!, [
+      { op: 'add', path: '/status/migrationState', value: state },
+      { op: 'add', path: '/status/nodeName', value: target },
+    ], 'status');
+    await this.setPhase(m, 'Succeeded', state);
+  }
+
+  private async fail(m: VirtualMachineInstanceMigration, vmi: VirtualMachineInstance | undefined, reason: string): Promise<void> {
+    const now = new Date().toISOString();
+    const state: MigrationState = { ...m.status?.migrationState, failed: true, completed: false, endTimestamp: now, failureReason: reason };
+    if (vmi && vmi.status?.migrationState?.migrationUid === m.metadata.uid) {
+      await this.patchVmi(vmi, { metadata: { labels: { [KubevirtLabels.migrationTargetNodeName]: null } } });
+      await this.patchVmiMigrationState(vmi, { ...vmi.status?.migrationState, ...state });
+    }
+    await this.setPhase(m, 'Failed', state);
+  }
+
+  /** Deleting an open migration cancels it, as `virtctl migrate-cancel` does. */
+  private async abort(m: VirtualMachineInstanceMigration, vmi: VirtualMachineInstance | undefined): Promise<{ requeueAfterMs?: number } | void> {
+    if (isMigrationFinal(m)) return this.removeFinalizer(m);
+    const phase = m.status?.phase ?? '';
+    if (phase === 'Running' && vmi && m.status?.migrationState?.abortStatus !== 'Aborting') {
+      const state: MigrationState = { ...vmi.status?.migrationState, abortRequested: true, abortStatus: 'Aborting' };
+      await this.patchVmiMigrationState(vmi, state);
+      await this.client.mergePatch(Resources.migration, m.metadata.namespace, m.metadata.name!, { status: { migrationState: state } }, 'status');
+      return { requeueAfterMs: this.simMs(1) };
+    }
+    if (vmi && vmi.status?.migrationState?.migrationUid === m.metadata.uid) {
+      await this.patchVmi(vmi, { metadata: { labels: { [KubevirtLabels.migrationTargetNodeName]: null } } });
+      const state: MigrationState = { ...vmi.status?.migrationState, abortStatus: phase === 'Running' ? 'Succeeded' : undefined, failed: true, endTimestamp: new Date().toISOString(), failureReason: 'Migration canceled' };
+      await this.patchVmiMigrationState(vmi, state);
+    }
+    await this.client.mergePatch(Resources.migration, m.metadata.namespace, m.metadata.name!, {
+      status: {
+        phase: 'Failed',
+        conditions: [{ type: 'migrationAbortRequested', status: 'True', reason: 'Canceled', message: 'Migration failed due to being canceled', lastTransitionTime: new Date().toISOString() }],
+        phaseTransitionTimestamps: [...(m.status?.phaseTransitionTimestamps ?? []), { phase: 'Failed', phaseTransitionTimestamp: new Date().toISOString() }],
+      },
+    }, 'status');
+    await this.removeFinalizer(m);
+  }
+
+  private async removeFinalizer(m: VirtualMachineInstanceMigration): Promise<void> {
+    const finalizers = m.metadata.finalizers ?? [];
+    if (!finalizers.includes(KubevirtLabels.migrationJobFinalizer)) return;
+    try {
+      await this.client.jsonPatch(Resources.migration, m.metadata.namespace, m.metadata.name!, [
+        { op: 'test', path: '/metadata/resourceVersion', value: m.metadata.resourceVersion },
+        { op: 'replace', path: '/metadata/finalizers', value: finalizers.filter((f) => f !== KubevirtLabels.migrationJobFinalizer) },
+      ]);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  private async setPhase(m: VirtualMachineInstanceMigration, phase: MigrationPhase, state?: MigrationState): Promise<void> {
+    const status: Record<string, unknown> = {
+      phase,
+      phaseTransitionTimestamps: [...(m.status?.phaseTransitionTimestamps ?? []), { phase, phaseTransitionTimestamp: new Date().toISOString() }],
+    };
+    if (state) status.migrationState = { ...m.status?.migrationState, ...state };
+    await this.client.mergePatch(Resources.migration, m.metadata.namespace, m.metadata.name!, { status }, 'status');
+  }
+
+  private patchVmi(vmi: VirtualMachineInstance, patch: object): Promise<unknown> {
+    return this.client.mergePatch(Resources.vmi, vmi.metadata.namespace, vmi.metadata.name!, patch);
+  }
+
+  /** Replaces the whole migrationState, so nothing of an earlier migration lingers in it. */
+  private patchVmiMigrationState(vmi: VirtualMachineInstance, state: MigrationState): Promise<unknown> {
+    return this.client.jsonPatch(Resources.vmi, vmi.metadata.namespace, vmi.metadata.name!, [{ op: 'add', path: '/status/migrationState', value: state }], 'status');
+  }
+}
+
+function lastTransition(m: VirtualMachineInstanceMigration): string | undefined {
+  return m.status?.phaseTransitionTimestamps?.at(-1)?.phaseTransitionTimestamp;
+}
