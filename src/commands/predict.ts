@@ -1,0 +1,184 @@
+/**
+ * `offline-first predict`: the cost of one live migration from the command line, with the same
+ * model the planner uses. Quantities are parsed here, once; any bad value is a usage error (exit 2)
+ * that names the flag.
+ */
+import { predictMigration, type DirtyRateInput, type MigrationInput, type MigrationPrediction } from '../domain/migration/predict.js';
+import { migrationDataSizeGB } from '../domain/migration/kubevirt-budget.js';
+import { MAX_DOWNTIME_LIMIT_MS } from '../domain/migration/qemu.js';
+import {
+  formatBandwidth,
+  formatBytes,
+  formatDuration,
+  parseBandwidth,
+  parseBytes,
+  parseDuration,
+  QuantityError,
+} from '../domain/units.js';
+import { formatHelp, parseFlags, requireFlag, UsageError, type FlagSpecs, type ParsedFlags } from './flags.js';
+
+const USAGE = `Usage: offline-first predict --memory BYTES --bandwidth RATE (--dirty-rate RATE | --dirty-rate-window DURATION=RATE ...) [flags]
+
+Predicts a QEMU 7.2 pre-copy live migration pass by pass under KubeVirt's timeouts: whether it
+converges, total time, downtime, bytes sent, and whether KubeVirt would abort it.`;
+
+const UNITS = `
+Units:
+  BYTES     2Gi 140Mi 1.5Gi (1024-based), 10G 512M (1000-based), optional B (2GiB), or plain bytes
+  RATE      37Mbit/s 1Gbit/s 800kbit/s (bits), 2.5MB/s 4MiB/s (bytes); "Mbps" and "Mb/s" are
+            refused as ambiguous
+  DURATION  300ms 1.5s 2m 1m30s
+With --json, one JSON object is printed; numbers that are infinite (a migration that never ends
+when the completion timeout is disabled) are printed as null.
+`;
+
+const specs: FlagSpecs = {
+  memory: { kind: 'string', value: 'BYTES', help: 'guest RAM size, e.g. 2Gi (required)' },
+  'guest-used': { kind: 'string', value: 'BYTES', help: 'non-zero guest memory if known, e.g. 140Mi (default: all of it)' },
+  'dirty-rate': { kind: 'string', value: 'RATE', help: 'measured dirty rate, e.g. 2.5MB/s' },
+  'dirty-rate-window': {
+    kind: 'list',
+    value: 'DURATION=RATE',
+    help: 'rate measured over a window, e.g. 5s=1.9MB/s; two or more fit a working-set curve',
+  },
+  bandwidth: { kind: 'string', value: 'RATE', help: 'usable migration throughput, e.g. 37Mbit/s (required)' },
+  'downtime-limit': { kind: 'string', value: 'DURATION', help: 'QEMU downtime-limit; a plain number is ms (default 300ms)' },
+  'completion-timeout-per-gib': {
+    kind: 'string',
+    value: 'SECONDS',
+    help: 'KubeVirt completionTimeoutPerGiB (default 150; 0 disables)',
+  },
+  'progress-timeout': { kind: 'string', value: 'SECONDS', help: 'KubeVirt progressTimeout (default 150)' },
+  'block-migration-disk': { kind: 'string', value: 'BYTES', help: 'local disk bytes copied before RAM (BlockMigration)' },
+  'auto-converge': { kind: 'boolean', help: 'allow QEMU auto-converge (vCPU throttling)' },
+  'post-copy': { kind: 'boolean', help: 'allow KubeVirt to switch to post-copy when the budget runs out' },
+  json: { kind: 'boolean', help: 'print one JSON object instead of a table' },
+  help: { kind: 'boolean', help: 'show this help' },
+};
+
+function optionalQuantity<T>(flags: ParsedFlags, name: string, parse: (text: string, field: string) => T): T | undefined {
+  const text = flags.strings.get(name);
+  return text === undefined ? undefined : parse(text, `--${name}`);
+}
+
+function positive(value: number, flag: string, text: string): number {
+  if (value <= 0) throw new UsageError(`${flag}: must be greater than 0, got "${text}"`);
+  return value;
+}
+
+function dirtyRateOf(flags: ParsedFlags): DirtyRateInput {
+  const rate = flags.strings.get('dirty-rate');
+  const windowTexts = flags.lists.get('dirty-rate-window') ?? [];
+  if (rate !== undefined && windowTexts.length > 0) {
+    throw new UsageError('give either --dirty-rate or --dirty-rate-window, not both');
+  }
+  if (rate !== undefined) return { kind: 'constant', bytesPerSecond: parseBandwidth(rate, '--dirty-rate') };
+  if (windowTexts.length === 0) {
+    throw new UsageError('missing dirty rate: give --dirty-rate RATE or one or more --dirty-rate-window DURATION=RATE');
+  }
+  const windows = windowTexts.map((text) => {
+    const eq = text.indexOf('=');
+    if (eq < 0) {
+      throw new QuantityError('--dirty-rate-window', 'a window and its rate like 5s=1.9MB/s', text);
+    }
+    const seconds = parseDuration(text.slice(0, eq), '--dirty-rate-window', 's') / 1000;
+    positive(seconds, '--dirty-rate-window', text);
+    return { seconds, bytesPerSecond: parseBandwidth(text.slice(eq + 1), '--dirty-rate-window') };
+  });
+  return { kind: 'windows', windows };
+}
+
+function inputOf(flags: ParsedFlags): MigrationInput {
+  const memoryText = requireFlag(flags, 'memory', 'guest RAM size, e.g. 2Gi');
+  const bandwidthText = requireFlag(flags, 'bandwidth', 'usable migration throughput, e.g. 37Mbit/s');
+  const downtimeLimitMs = optionalQuantity(flags, 'downtime-limit', (text, flag) => {
+    const ms = positive(parseDuration(text, flag, 'ms'), flag, text);
+    if (ms > MAX_DOWNTIME_LIMIT_MS) throw new UsageError(`${flag}: must be at most ${formatDuration(MAX_DOWNTIME_LIMIT_MS)} (QEMU's maximum), got "${text}"`);
+    return ms;
+  });
+  const seconds = (t: string, f: string): number => parseDuration(t, f, 's') / 1000;
+  return {
+    memoryBytes: positive(parseBytes(memoryText, '--memory'), '--memory', memoryText),
+    guestUsedBytes: optionalQuantity(flags, 'guest-used', parseBytes),
+    dirtyRate: dirtyRateOf(flags),
+    bandwidthBytesPerSecond: positive(parseBandwidth(bandwidthText, '--bandwidth'), '--bandwidth', bandwidthText),
+    downtimeLimitMs,
+    completionTimeoutPerGiB: optionalQuantity(flags, 'completion-timeout-per-gib', seconds),
+    progressTimeoutSeconds: optionalQuantity(flags, 'progress-timeout', seconds),
+    blockMigrationDiskBytes: optionalQuantity(flags, 'block-migration-disk', parseBytes),
+    allowAutoConverge: flags.booleans.has('auto-converge'),
+    allowPostCopy: flags.booleans.has('post-copy'),
+  };
+}
+
+/** JSON has no Infinity: a migration that never ends gets null where its numbers would be. */
+function toJson(prediction: MigrationPrediction): string {
+  return JSON.stringify(prediction, (_key, value: unknown) =>
+    typeof value === 'number' && !Number.isFinite(value) ? null : value,
+  );
+}
+
+function outcomeOf(p: MigrationPrediction): string {
+  if (p.abortedByKubevirt) {
+    return `aborted by KubeVirt (${p.abortReason}) after ${formatDuration(p.totalSeconds * 1000)}${p.converges ? '; pre-copy would converge later' : '; pre-copy does not converge'}`;
+  }
+  if (!p.converges) return 'never completes: pre-copy does not converge and no timeout stops it';
+  if (p.mode === 'PostCopy') return `completes in post-copy after ${formatDuration(p.totalSeconds * 1000)}`;
+  return `completes after ${formatDuration(p.totalSeconds * 1000)}`;
+}
+
+function table(input: MigrationInput, p: MigrationPrediction): string {
+  const d = p.dirtying;
+  const dirtying =
+    d.hotSetBytes > 0
+      ? `hot set ${formatBytes(d.hotSetBytes)} written at ${formatBandwidth(d.hotWriteBytesPerSecond, 'bytes')}` +
+        ` + ${formatBandwidth(d.coldBytesPerSecond, 'bytes')} to new pages`
+      : `constant ${formatBandwidth(d.coldBytesPerSecond, 'bytes')}`;
+  const budgetGB = migrationDataSizeGB(input.memoryBytes, input.blockMigrationDiskBytes);
+  const budget = Number.isFinite(p.completionBudgetSeconds)
+    ? `${formatDuration(p.completionBudgetSeconds * 1000)} (${p.completionBudgetSeconds / budgetGB} s × ${budgetGB} GB started)`
+    : 'disabled';
+  const rows: [string, string][] = [
+    ['outcome', outcomeOf(p)],
+    ['mode', p.mode + (p.maxThrottlePercent ? ` (throttle reached ${p.maxThrottlePercent}%)` : '')],
+    ['converges', p.converges ? 'yes' : 'no'],
+    ['total time', `${formatDuration(p.totalSeconds * 1000)}${Number.isFinite(p.totalSeconds) ? ` (${p.totalSeconds.toFixed(1)} s)` : ''}`],
+    ['downtime', formatDuration(p.downtimeMs)],
+    ['transferred', `${formatBytes(p.transferredBytes)} (${formatBytes(p.transferredBytes, 'decimal')})`],
+    ['rounds', Number.isFinite(p.rounds) ? String(p.rounds) : 'unbounded'],
+    ['KubeVirt budget', budget],
+    ['switch-over at', `${formatBytes(p.switchoverThresholdBytes, 'decimal')} dirty (bandwidth × downtime limit)`],
+    ['dirty / bandwidth', p.dirtyToBandwidthRatio.toFixed(3)],
+    ['dirtying', dirtying],
+  ];
+  if (p.diskCopySeconds > 0) rows.push(['disk copy', formatDuration(p.diskCopySeconds * 1000)]);
+  if (p.postCopySeconds > 0) rows.push(['post-copy phase', formatDuration(p.postCopySeconds * 1000)]);
+  if (p.passes.length > 0) {
+    const passes = p.passes.map((pass) => `${formatDuration(pass.seconds * 1000)}/${formatBytes(pass.wireBytes, 'decimal')}`);
+    rows.push(['first passes', passes.join(', ') + (p.rounds > p.passes.length ? ', …' : '')]);
+  }
+  if (p.tailBounded) rows.push(['note', 'pass ratio very near 1: later passes bounded, times are upper bounds']);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n';
+}
+
+export async function run(args: readonly string[]): Promise<number> {
+  const flags = parseFlags(args, specs);
+  if (flags.booleans.has('help')) {
+    process.stdout.write(formatHelp(USAGE, specs) + UNITS);
+    return 0;
+  }
+  if (flags.positionals.length > 0) throw new UsageError(`unexpected argument "${flags.positionals[0]}"`);
+  let input: MigrationInput;
+  let prediction: MigrationPrediction;
+  try {
+    input = inputOf(flags);
+    prediction = predictMigration(input);
+  } catch (err) {
+    // Both name the flag or field at fault; either way the user has to change the command line.
+    if (err instanceof QuantityError || err instanceof RangeError) throw new UsageError(err.message);
+    throw err;
+  }
+  process.stdout.write(flags.booleans.has('json') ? `${toJson(prediction)}\n` : table(input, prediction));
+  return 0;
+}
