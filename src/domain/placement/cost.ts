@@ -1,0 +1,140 @@
+/**
+ * What a move would cost, from the migration model, and which predictions rule a move out.
+ *
+ * Predictions are cached per (VM profile, usable bandwidth rounded down to 3 significant digits):
+ * identical VMs share them, and so do nodes with nearly the same link. Rounding down costs at most
+ * 1 % of bandwidth and can only predict a slower migration, never a faster one.
+ */
+import { distinctBytesDirtied } from '../migration/dirtying.js';
+import { predictMigration, type DirtyRateInput, type MigrationPrediction } from '../migration/predict.js';
+import { Reasons, type RejectionReason } from './reasons.js';
+import type { PlacementPolicy, PredictionSummary, VmView } from './types.js';
+
+/**
+ * The dirty rate compared with the bandwidth (maxDirtyRateRatio): the highest rate any measurement
+ * window saw, which for KubeVirt's gauge is the 1 s window; for a fitted curve, its 1 s rate.
+ */
+export function dirtyRateBytesPerSecond(input: DirtyRateInput): number {
+  switch (input.kind) {
+    case 'constant':
+      return input.bytesPerSecond;
+    case 'windows':
+      return input.windows.reduce((max, w) => Math.max(max, w.bytesPerSecond), 0);
+    case 'curve':
+      return distinctBytesDirtied(input.curve, 1);
+  }
+}
+
+/** `x` rounded down to 3 significant digits. */
+export function bandwidthBucket(bytesPerSecond: number): number {
+  if (!(bytesPerSecond > 0) || !Number.isFinite(bytesPerSecond)) return bytesPerSecond;
+  const scale = 10 ** (Math.floor(Math.log10(bytesPerSecond)) - 2);
+  // The small epsilon keeps 4.62e6 from becoming 4.61e6 through 4.62e6 / 1e4 = 461.99999….
+  return Math.floor(bytesPerSecond / scale + 1e-9) * scale;
+}
+
+function dirtyRateSignature(input: DirtyRateInput): string {
+  switch (input.kind) {
+    case 'constant':
+      return `c${input.bytesPerSecond}`;
+    case 'windows':
+      return `w${input.windows.map((w) => `${w.seconds}:${w.bytesPerSecond}`).join(';')}`;
+    case 'curve':
+      return `h${input.curve.hotSetBytes},${input.curve.hotWriteBytesPerSecond},${input.curve.coldBytesPerSecond}`;
+  }
+}
+
+function migrationOptionsSignature(policy: PlacementPolicy): string {
+  const m = policy.migration;
+  return `${m.downtimeLimitMs}|${m.completionTimeoutPerGiB}|${m.progressTimeoutSeconds}|${m.allowAutoConverge ? 1 : 0}|${m.allowPostCopy ? 1 : 0}`;
+}
+
+/** Predicts moves of one VM under one placement's migration options. */
+export interface VmCostModel {
+  predict(usableBandwidthBytesPerSecond: number): MigrationPrediction & { readonly bandwidthBytesPerSecond: number };
+}
+
+export class PredictionCache {
+  private readonly predictions = new Map<string, MigrationPrediction>();
+  private readonly optionSignatures = new Map<PlacementPolicy, string>();
+  /** Cost-model runs, for the benchmark. */
+  runs = 0;
+
+  forVm(vm: VmView, policy: PlacementPolicy): VmCostModel {
+    let options = this.optionSignatures.get(policy);
+    if (options === undefined) {
+      options = migrationOptionsSignature(policy);
+      this.optionSignatures.set(policy, options);
+    }
+    const profile = `${vm.memoryBytes}|${vm.guestUsedBytes ?? ''}|${vm.blockMigrationDiskBytes}|${dirtyRateSignature(vm.dirtyRate.input)}|${options}|`;
+    const m = policy.migration;
+    return {
+      predict: (usable) => {
+        const bandwidthBytesPerSecond = bandwidthBucket(usable);
+        const key = profile + bandwidthBytesPerSecond;
+        let p = this.predictions.get(key);
+        if (p === undefined) {
+          this.runs++;
+          p = predictMigration({
+            memoryBytes: vm.memoryBytes,
+            ...(vm.guestUsedBytes !== undefined ? { guestUsedBytes: vm.guestUsedBytes } : {}),
+            dirtyRate: vm.dirtyRate.input,
+            bandwidthBytesPerSecond,
+            downtimeLimitMs: m.downtimeLimitMs,
+            completionTimeoutPerGiB: m.completionTimeoutPerGiB,
+            progressTimeoutSeconds: m.progressTimeoutSeconds,
+            blockMigrationDiskBytes: vm.blockMigrationDiskBytes,
+            allowAutoConverge: m.allowAutoConverge,
+            allowPostCopy: m.allowPostCopy,
+          });
+          this.predictions.set(key, p);
+        }
+        return { ...p, bandwidthBytesPerSecond };
+      },
+    };
+  }
+}
+
+/** A migration that cannot succeed: even a return home is not started. */
+export function infeasibility(p: MigrationPrediction): RejectionReason | undefined {
+  if (!p.converges) return Reasons.WouldNotConverge;
+  if (p.abortedByKubevirt) return Reasons.KubevirtWouldAbort;
+  return undefined;
+}
+
+/** A move to a client the placement's thresholds refuse. */
+export function costRejection(p: MigrationPrediction, thresholds: PlacementPolicy['thresholds']): RejectionReason | undefined {
+  const infeasible = infeasibility(p);
+  if (infeasible) return infeasible;
+  if (p.totalSeconds > thresholds.maxPredictedSeconds) return Reasons.PredictedTimeTooLong;
+  if (p.downtimeMs > thresholds.maxDowntimeMs) return Reasons.DowntimeTooHigh;
+  return undefined;
+}
+
+/**
+ * Rejections that also hold for every lower bandwidth, so a walk down candidates sorted by bandwidth
+ * can stop at the first one. The model is monotone in bandwidth without auto-converge (its property
+ * tests); its throttle and the post-copy switch break that, so then every candidate is predicted.
+ */
+export function holdsForLowerBandwidth(reason: RejectionReason, policy: PlacementPolicy): boolean {
+  if (policy.migration.allowAutoConverge || policy.migration.allowPostCopy) return false;
+  return reason === Reasons.WouldNotConverge || reason === Reasons.KubevirtWouldAbort || reason === Reasons.PredictedTimeTooLong;
+}
+
+export function predictionSummary(
+  p: MigrationPrediction & { readonly bandwidthBytesPerSecond: number },
+  vm: VmView,
+  linkConfidence: PredictionSummary['linkConfidence'],
+): PredictionSummary {
+  return {
+    seconds: p.totalSeconds,
+    bytes: p.transferredBytes,
+    downtimeMs: p.downtimeMs,
+    converges: p.converges,
+    completes: p.completes,
+    mode: p.mode,
+    bandwidthBytesPerSecond: p.bandwidthBytesPerSecond,
+    dirtyRateConfidence: vm.dirtyRate.confidence,
+    linkConfidence,
+  };
+}

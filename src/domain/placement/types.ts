@@ -1,0 +1,310 @@
+/**
+ * The plain data the placement engine plans from and the plan it returns. The controller fills these
+ * from its informer caches (quantities already parsed, node roles already resolved from the
+ * placements' selectors) and calls planPlacements once per re-plan for all placements together, so
+ * that capacity and KubeVirt's concurrency limits are shared.
+ */
+import type { DirtyRateInput, MigrationMode } from '../migration/predict.js';
+import type { Reason, RejectionReason } from './reasons.js';
+
+export type { DirtyRateInput } from '../migration/predict.js';
+
+// ---------------------------------------------------------------------------------------------
+// Policy
+// ---------------------------------------------------------------------------------------------
+
+/** One OfflineFirstPlacement's spec, parsed and with units normalised. */
+export interface PlacementPolicy {
+  /** "namespace/name". */
+  readonly key: string;
+  /** Only the controller reads this: the plan is the same in both modes. */
+  readonly mode: 'Enforce' | 'Recommend';
+  readonly thresholds: {
+    readonly minBandwidthBytesPerSecond: number;
+    readonly maxPredictedSeconds: number;
+    /** Dirty rate over usable bandwidth, e.g. 0.5; near 1 the migration time explodes. */
+    readonly maxDirtyRateRatio: number;
+    readonly maxDowntimeMs: number;
+  };
+  /** What makes a move to a client worth it. */
+  readonly triggers: {
+    readonly offlineCapabilityWanted: boolean;
+    readonly cloudRttAboveMs?: number;
+    readonly cloudBandwidthBelowBytesPerSecond?: number;
+  };
+  readonly limits: {
+    /** Open migrations of this placement at once (moves and returns). */
+    readonly maxConcurrentPerPlacement: number;
+    /** Open inbound migrations per client node. */
+    readonly maxConcurrentPerClientNode: number;
+  };
+  /** After the n-th move of a VM it waits min(max, base × 2^(n−1)). */
+  readonly cooldown: { readonly baseSeconds: number; readonly maxSeconds: number };
+  /**
+   * In score units, where one fully met trigger is worth 1 (the CRD's hysteresisPercent / 100):
+   * a VM already on a client moves to another client only if the new score beats the current by this.
+   */
+  readonly hysteresisMargin: number;
+  readonly migration: {
+    /** Caps the usable bandwidth (and is written to the managed MigrationPolicy). */
+    readonly bandwidthLimitBytesPerSecond?: number;
+    readonly allowAutoConverge: boolean;
+    readonly allowPostCopy: boolean;
+    /** QEMU's downtime limit the migration runs with. */
+    readonly downtimeLimitMs: number;
+    readonly completionTimeoutPerGiB: number;
+    readonly progressTimeoutSeconds: number;
+  };
+  /** Link measurements older than this are stale and not trusted for moves to clients. */
+  readonly linkMaxAgeSeconds: number;
+  /** Informational: the controller resolves the binding into VmView.boundClient. */
+  readonly clientBinding?: { readonly labelKey?: string; readonly annotationKey?: string };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Nodes
+// ---------------------------------------------------------------------------------------------
+
+export interface Resources {
+  readonly cpuMillis: number;
+  readonly memoryBytes: number;
+}
+
+export interface Taint {
+  readonly key: string;
+  readonly value?: string;
+  readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
+/** A throughput and round-trip measurement between a client and the data centre. */
+export interface LinkMeasurement {
+  readonly bandwidthBytesPerSecond: number;
+  readonly rttMs: number;
+  readonly measuredAtMs: number;
+}
+
+export interface NodeView {
+  readonly name: string;
+  /** Ready condition True. A client that is not Ready is offline: the VMs on it run offline. */
+  readonly ready: boolean;
+  /** spec.unschedulable (cordoned). */
+  readonly unschedulable: boolean;
+  /**
+   * All taints; NoSchedule and NoExecute ones reject the node (VMs have no tolerations in this view).
+   * The controller leaves out the taint it reads `leaving` from, so that ClientLeaving is reported.
+   */
+  readonly taints: readonly Taint[];
+  /** Node labels: kubernetes.io/arch, kubevirt.io/schedulable and the KubeVirt CPU labels. */
+  readonly labels: Readonly<Record<string, string>>;
+  readonly allocatable: Resources;
+  /** Requests of the pods on the node, including target pods of migrations that already exist. */
+  readonly requested: Resources;
+  /** Migration link to the data centre; undefined when never measured. */
+  readonly link?: LinkMeasurement;
+  /** The interaction path to the cloud services; the link measurement when not given. */
+  readonly cloudPath?: { readonly rttMs: number; readonly bandwidthBytesPerSecond: number };
+  /** The client announced it is leaving (annotation or taint), optionally with a departure time. */
+  readonly leaving?: { readonly departureAtMs?: number };
+  /** Keys of the placements whose clientNodeSelector selects this node. */
+  readonly clientFor: readonly string[];
+  /** Keys of the placements whose homeNodeSelector selects this node. */
+  readonly homeFor: readonly string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// VMs
+// ---------------------------------------------------------------------------------------------
+
+export type VolumeKind =
+  | 'containerDisk'
+  | 'emptyDisk'
+  | 'ephemeral'
+  | 'cloudInitNoCloud'
+  | 'cloudInitConfigDrive'
+  | 'persistentVolumeClaim'
+  | 'dataVolume'
+  | 'hostDisk'
+  | 'configMap'
+  | 'secret'
+  | 'serviceAccount'
+  | 'downwardAPI';
+
+export interface VmCpu {
+  /** `host-model`, `host-passthrough` or a named model such as `Skylake-Client-IBRS`. */
+  readonly model: string;
+  /** spec.domain.cpu.features with policy `require` or empty. */
+  readonly requiredFeatures: readonly string[];
+  /**
+   * For host-model after an earlier migration: the `cpu-model-migration` model and `cpu-feature`
+   * keys of the launcher pod's node selector, which KubeVirt copies to every later target. When
+   * absent, the source node's host-model labels are used, as on a first migration.
+   */
+  readonly inheritedHostModel?: { readonly model: string; readonly requiredFeatures: readonly string[] };
+}
+
+export interface VmView {
+  /** "namespace/name". */
+  readonly key: string;
+  readonly placementKey: string;
+  readonly nodeName: string;
+  /** VMI status.phase. */
+  readonly phase: string;
+  /** The LiveMigratable condition is True. */
+  readonly liveMigratable: boolean;
+  readonly liveMigratableReason?: string;
+  /** An open (non-final) migration of this VM exists. */
+  readonly migrating: boolean;
+  /** Guest memory. */
+  readonly memoryBytes: number;
+  /** Non-zero guest memory when known (cheaper first pass). */
+  readonly guestUsedBytes?: number;
+  /** The launcher pod's requests, overhead included. */
+  readonly requests: Resources;
+  readonly cpu: VmCpu;
+  /** The client this VM is bound to (resolved from the placement's clientBinding). */
+  readonly boundClient?: string;
+  readonly volumeKinds: readonly VolumeKind[];
+  /** Local disks that block migration copies before memory. */
+  readonly blockMigrationDiskBytes: number;
+  /** `fallback`: nothing measured, the controller's conservative default. */
+  readonly dirtyRate: { readonly input: DirtyRateInput; readonly confidence: 'measured' | 'fallback' };
+  /** Moves made by this operator, for the growing cooldown. */
+  readonly moves: { readonly count: number; readonly lastMoveAtMs?: number };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Migrations and limits
+// ---------------------------------------------------------------------------------------------
+
+export type MigrationDirection = 'ToClient' | 'Home';
+
+/** An open migration, ours or anyone's (KubeVirt evacuations, users). */
+export interface InFlightMigration {
+  readonly vmKey: string;
+  /** Set when the migration belongs to a placement (ours). */
+  readonly placementKey?: string;
+  readonly sourceNode: string;
+  /** Known when the target is pinned (ours) or already chosen. */
+  readonly targetNode?: string;
+  readonly direction?: MigrationDirection | 'Other';
+  /**
+   * The target launcher pod exists and is counted in the target's NodeView.requested. When false,
+   * the planner reserves the VM's requests on targetNode itself.
+   */
+  readonly targetCounted?: boolean;
+}
+
+/** KubeVirt's migration configuration. */
+export interface ClusterLimits {
+  /** Default 5. */
+  readonly parallelMigrationsPerCluster: number;
+  /** Default 2. */
+  readonly parallelOutboundMigrationsPerNode: number;
+}
+
+/** Knobs of the planner itself, not of a placement; defaults in tuning.ts. */
+export interface PlannerTuning {
+  /** Candidates fully scored (cost model run) per VM before the best is picked. */
+  readonly candidatesScoredPerVm: number;
+  /** At most this many cost-model runs per VM, accepted or not. */
+  readonly predictionsPerVm: number;
+  /** Returns start when the time left is at most predicted time × this + the margin. */
+  readonly returnSafetyFactor: number;
+  readonly returnMarginSeconds: number;
+  /** Rejected candidates listed per decision (all are counted). */
+  readonly rejectedListed: number;
+}
+
+export interface PlanInput {
+  readonly nowMs: number;
+  readonly placements: readonly PlacementPolicy[];
+  readonly nodes: readonly NodeView[];
+  readonly vms: readonly VmView[];
+  readonly inFlight: readonly InFlightMigration[];
+  readonly clusterLimits: ClusterLimits;
+  readonly tuning?: Partial<PlannerTuning>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plan
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * - Stay: no move (placed already, nothing better, or every candidate rejected).
+ * - MoveToClient / ReturnHome: a migration starts now (it is in Plan.migrations).
+ * - Wait: a move is right, but a concurrency limit, the cooldown or an open migration delays it.
+ * - Blocked: the VM cannot move at all (not running, not live-migratable, its client offline, …).
+ */
+export type Action = 'Stay' | 'MoveToClient' | 'ReturnHome' | 'Wait' | 'Blocked';
+
+export type BenefitPart = 'offlineCapability' | 'cloudLatency' | 'cloudBandwidth';
+export type CostPart = 'predictedTime' | 'downtime' | 'dirtyRate' | 'nodeLoad' | 'uncertainty';
+
+/** A score with every part shown; total = benefit − cost. */
+export interface ScoreExplanation {
+  readonly total: number;
+  readonly benefit: number;
+  readonly cost: number;
+  readonly benefitParts: Readonly<Partial<Record<BenefitPart, number>>>;
+  readonly costParts: Readonly<Partial<Record<CostPart, number>>>;
+}
+
+export interface PredictionSummary {
+  readonly seconds: number;
+  readonly bytes: number;
+  readonly downtimeMs: number;
+  readonly converges: boolean;
+  readonly completes: boolean;
+  readonly mode: MigrationMode;
+  /** The bandwidth the prediction used (usable bandwidth, rounded down). */
+  readonly bandwidthBytesPerSecond: number;
+  readonly dirtyRateConfidence: 'measured' | 'fallback';
+  /** `low`: a return home predicted from a stale or missing link measurement. */
+  readonly linkConfidence: 'fresh' | 'low';
+}
+
+export interface RejectedCandidate {
+  readonly node: string;
+  readonly reason: RejectionReason;
+}
+
+export interface Decision {
+  readonly vmKey: string;
+  readonly placementKey: string;
+  readonly currentNode: string;
+  /** Where it should run: the target of a move, return or wait. */
+  readonly desiredNode?: string;
+  readonly action: Action;
+  readonly reason: Reason;
+  readonly message: string;
+  /** The chosen (or best rejected-by-limit) candidate's score. */
+  readonly score?: ScoreExplanation;
+  /** Score of staying where it is, for a VM already on a client. */
+  readonly currentScore?: number;
+  readonly prediction?: PredictionSummary;
+  /** The first few rejected candidates (PlannerTuning.rejectedListed). */
+  readonly rejected: readonly RejectedCandidate[];
+  /** Every rejected candidate, by reason. */
+  readonly rejectedCounts: Readonly<Partial<Record<RejectionReason, number>>>;
+}
+
+export interface PlannedMigration {
+  readonly vmKey: string;
+  readonly placementKey: string;
+  readonly sourceNode: string;
+  readonly targetNode: string;
+  readonly direction: MigrationDirection;
+  readonly predictedSeconds: number;
+  readonly reason: Reason;
+}
+
+export interface Plan {
+  /** One per input VM, in input order. */
+  readonly decisions: readonly Decision[];
+  /** Migrations to create now, most urgent first. */
+  readonly migrations: readonly PlannedMigration[];
+  /** When something changes by itself (a cooldown ends, a return falls due); undefined if nothing. */
+  readonly requeueAfterMs?: number;
+  /** Rejected (VM, node) pairs by reason, over all decisions: for metrics. */
+  readonly rejectionsByReason: Readonly<Partial<Record<RejectionReason, number>>>;
+}
