@@ -139,6 +139,31 @@ describe('the simulated KubeVirt', function () {
     expect(vmi.status?.migrationState).to.include({ abortRequested: true, abortStatus: 'Succeeded', failed: true });
   });
 
+  it('times migrations with the cost model and fails the ones KubeVirt would abort', async () => {
+    await kubevirt.stop();
+    kubevirt = await SimulatedKubevirt.start(client, { namespace: ns, ca: controlPlane().ca, realMsPerSimSecond: 2 });
+    const measuredAt = new Date().toISOString();
+    const wan = (name: string) => clientWorkstation(name, { annotations: { 'link.offline-first.io/bandwidth': '37Mbit/s', 'link.offline-first.io/measured-at': measuredAt } });
+    await putNode(client, wan(clients[0]!));
+    await putVmi(client, { name: 'calm', namespace: ns, node: cloud, memory: '1Gi', annotations: { 'offline-first.io/guest-used': '200Mi', 'offline-first.io/dirty-rate': '0.5MB/s' } });
+    await putVmi(client, { name: 'busy', namespace: ns, node: cloud, memory: '1Gi', annotations: { 'offline-first.io/dirty-rate': '20MB/s' } });
+    await migrate('calm-out', 'calm', clients[0]);
+    await migrate('busy-out', 'busy', clients[0]);
+    const calm = await finalPhase('calm-out');
+    const busy = await finalPhase('busy-out');
+    expect(calm.status?.phase).to.equal('Succeeded');
+    expect(busy.status?.phase).to.equal('Failed');
+    expect(busy.status?.migrationState?.failureReason).to.equal('Live migration is not completed after 300 seconds and has been aborted');
+    // Simulated time: 200 MiB over 37 Mbit/s is about 45 s; the abort comes at KubeVirt's 300 s budget.
+    const ran = (m: VirtualMachineInstanceMigration) => {
+      const t = m.status!.phaseTransitionTimestamps!;
+      return (Date.parse(t.at(-1)!.phaseTransitionTimestamp) - Date.parse(t.find((p) => p.phase === 'Running')!.phaseTransitionTimestamp)) / 2;
+    };
+    expect(ran(calm)).to.be.within(40, 120);
+    expect(ran(busy)).to.be.within(290, 600);
+    expect((await getVmi('busy')).status?.nodeName).to.equal(cloud);
+  });
+
   it('holds migrations in Pending beyond 5 per cluster and 2 outbound per node', async () => {
     await kubevirt.stop();
     kubevirt = await SimulatedKubevirt.start(client, { namespace: ns, ca: controlPlane().ca, realMsPerSimSecond: 20, durationSeconds: () => 10 });

@@ -7,6 +7,8 @@
  * throttled migration waits in Pending), and deletion of an open migration as abort. It keeps
  * vmi.status.nodeName, vmi.status.migrationState and the VMI's node labels current.
  *
+ * Unless told otherwise, a migration runs as long as the project's cost model predicts and fails
+ * where KubeVirt would abort it.
  * Time is simulated: durations are in simulated seconds, and `realMsPerSimSecond` scales them
  * so that tests stay fast. Each reconcile is level-triggered from the objects' status.
  */
@@ -20,6 +22,7 @@ import { Resources } from '../../kube/resources.js';
 import { Controller } from '../../runtime/controller.js';
 import { Informer } from '../../runtime/informer.js';
 import { WorkQueue } from '../../runtime/workqueue.js';
+import { abortMessage, predictSimulatedRun } from './predicted-run.js';
 
 export interface MigrationContext {
   readonly vmi: VirtualMachineInstance;
@@ -64,13 +67,20 @@ const NEXT_PHASE: Partial<Record<MigrationPhase, MigrationPhase>> = {
 /** Phases that count against KubeVirt's concurrency limits (past Pending, not final). */
 const ACTIVE_PHASES = new Set(['Scheduling', 'Scheduled', 'PreparingTarget', 'TargetReady', 'Running']);
 
+/** An annotation wins; otherwise the cost model says how long the migration runs. */
 const defaultDuration = (ctx: MigrationContext): number => {
   const fromAnnotation = ctx.migration.metadata.annotations?.[SIM_DURATION_ANNOTATION] ?? ctx.vmi.metadata.annotations?.[SIM_DURATION_ANNOTATION];
   const n = Number(fromAnnotation);
-  return fromAnnotation !== undefined && Number.isFinite(n) && n >= 0 ? n : 20;
+  if (fromAnnotation !== undefined && Number.isFinite(n) && n >= 0) return n;
+  return Math.min(predictSimulatedRun(ctx.vmi, ctx.sourceNode, ctx.targetNode).totalSeconds, 24 * 3600);
 };
+/** An annotation wins; otherwise KubeVirt aborts what the cost model says it would abort. */
 const defaultFailure = (ctx: MigrationContext): string | undefined =>
-  ctx.migration.metadata.annotations?.[SIM_FAIL_ANNOTATION] ?? ctx.vmi.metadata.annotations?.[SIM_FAIL_ANNOTATION];
+  ctx.migration.metadata.annotations?.[SIM_FAIL_ANNOTATION] ??
+  ctx.vmi.metadata.annotations?.[SIM_FAIL_ANNOTATION] ??
+  (ctx.migration.metadata.annotations?.[SIM_DURATION_ANNOTATION] ?? ctx.vmi.metadata.annotations?.[SIM_DURATION_ANNOTATION]
+    ? undefined
+    : abortMessage(predictSimulatedRun(ctx.vmi, ctx.sourceNode, ctx.targetNode)));
 
 export class SimulatedMigrationController {
   readonly migrations: Informer<VirtualMachineInstanceMigration>;

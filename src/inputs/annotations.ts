@@ -1,0 +1,110 @@
+/**
+ * The documented annotations (and the one taint) through which link measurements, dirty rates and
+ * departures reach the operator. Values are parsed here, once, with errors that name the key.
+ */
+import { parseBandwidth, parseBytes, parseDuration } from '../domain/units.js';
+import type { DirtyRateInput } from '../domain/migration/predict.js';
+
+export const Annotations = {
+  /** Node: usable throughput between this client and the data centre, e.g. "37Mbit/s". */
+  linkBandwidth: 'link.offline-first.io/bandwidth',
+  /** Node: round-trip time between this client and the data centre, e.g. "12ms". */
+  linkRtt: 'link.offline-first.io/rtt',
+  /** Node: when the link values were measured (RFC 3339); older than a placement's linkMaxAge is stale. */
+  linkMeasuredAt: 'link.offline-first.io/measured-at',
+  /** Node: "true" when the client announces it is leaving. */
+  leaving: 'offline-first.io/leaving',
+  /** Node: when the client leaves (RFC 3339); implies leaving. */
+  departureTime: 'offline-first.io/departure-time',
+  /** VMI: mean dirty rate, e.g. "2.5MB/s". */
+  dirtyRate: 'offline-first.io/dirty-rate',
+  /** VMI: dirty rate per measurement window, e.g. "1s=2.5MB/s,5s=1.9MB/s". */
+  dirtyRateWindows: 'offline-first.io/dirty-rate-windows',
+  /** VMI: guest memory in use (non-zero pages), e.g. "800Mi". */
+  guestUsed: 'offline-first.io/guest-used',
+} as const;
+
+/** Taint key a client can carry instead of the leaving annotation. */
+export const LEAVING_TAINT = 'offline-first.io/leaving';
+
+export interface Parsed<T> {
+  value?: T;
+  /** Why a present value was not usable (names the key and what was expected). */
+  error?: string;
+}
+
+export interface LinkMeasurement {
+  bandwidthBytesPerSecond: number;
+  rttMs?: number;
+  measuredAtMs: number;
+}
+
+type Annotated = { metadata: { annotations?: Record<string, string> } };
+
+function wrap<T>(fn: () => T | undefined): Parsed<T> {
+  try {
+    const value = fn();
+    return value === undefined ? {} : { value };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function timestamp(text: string, key: string): number {
+  const ms = Date.parse(text);
+  if (!/^\d{4}-\d\d-\d\dT/.test(text) || Number.isNaN(ms)) throw new Error(`${key}: expected an RFC 3339 time such as 2026-11-25T10:00:00Z, got "${text}"`);
+  return ms;
+}
+
+/** The node's link measurement; a bandwidth without a measured-at time is treated as missing data. */
+export function linkFromAnnotations(obj: Annotated): Parsed<LinkMeasurement> {
+  const a = obj.metadata.annotations ?? {};
+  return wrap(() => {
+    const bw = a[Annotations.linkBandwidth];
+    if (bw === undefined) return undefined;
+    const at = a[Annotations.linkMeasuredAt];
+    if (at === undefined) throw new Error(`${Annotations.linkMeasuredAt}: missing; a link measurement needs the time it was taken`);
+    const rtt = a[Annotations.linkRtt];
+    return {
+      bandwidthBytesPerSecond: parseBandwidth(bw, Annotations.linkBandwidth),
+      ...(rtt !== undefined ? { rttMs: parseDuration(rtt, Annotations.linkRtt) } : {}),
+      measuredAtMs: timestamp(at, Annotations.linkMeasuredAt),
+    };
+  });
+}
+
+/** Whether the node announced it is leaving, and when (undefined time = now). */
+export function departureFromNode(node: Annotated & { spec?: { taints?: { key: string }[] } }): Parsed<{ departureAtMs?: number }> {
+  const a = node.metadata.annotations ?? {};
+  return wrap(() => {
+    const at = a[Annotations.departureTime];
+    if (at !== undefined) return { departureAtMs: timestamp(at, Annotations.departureTime) };
+    const flag = a[Annotations.leaving];
+    if (flag !== undefined && flag !== 'true' && flag !== 'false') throw new Error(`${Annotations.leaving}: expected "true" or "false", got "${flag}"`);
+    if (flag === 'true' || node.spec?.taints?.some((t) => t.key === LEAVING_TAINT)) return {};
+    return undefined;
+  });
+}
+
+/** The VMI's dirty rate from its annotations: windows when given, else the mean rate. */
+export function dirtyRateFromAnnotations(obj: Annotated): Parsed<DirtyRateInput> {
+  const a = obj.metadata.annotations ?? {};
+  return wrap(() => {
+    const windows = a[Annotations.dirtyRateWindows];
+    if (windows !== undefined) {
+      const parsed = windows.split(',').map((part) => {
+        const [w, r] = part.split('=');
+        if (!w || !r) throw new Error(`${Annotations.dirtyRateWindows}: expected WINDOW=RATE pairs such as 1s=2.5MB/s,5s=1.9MB/s, got "${part}"`);
+        return { seconds: parseDuration(w.trim(), Annotations.dirtyRateWindows) / 1000, bytesPerSecond: parseBandwidth(r.trim(), Annotations.dirtyRateWindows) };
+      });
+      return parsed.length === 1 ? { kind: 'constant', bytesPerSecond: parsed[0]!.bytesPerSecond } : { kind: 'windows', windows: parsed };
+    }
+    const rate = a[Annotations.dirtyRate];
+    return rate === undefined ? undefined : { kind: 'constant', bytesPerSecond: parseBandwidth(rate, Annotations.dirtyRate) };
+  });
+}
+
+export function guestUsedFromAnnotations(obj: Annotated): Parsed<number> {
+  const v = obj.metadata.annotations?.[Annotations.guestUsed];
+  return wrap(() => (v === undefined ? undefined : parseBytes(v, Annotations.guestUsed)));
+}
