@@ -179,7 +179,8 @@ export class KubeClient {
     const res = await this.send('GET', path, { query: { ...opts, watch: true }, signal });
     if (res.status !== 200) throw errorFromResponse('WATCH', path, res.status, await res.text());
     if (!res.body) return;
-    const lines = createInterface({ input: Readable.fromWeb(res.body as never), crlfDelay: Infinity });
+    const input = Readable.fromWeb(res.body as never);
+    const lines = createInterface({ input, crlfDelay: Infinity });
     try {
       for await (const line of lines) {
         if (!line.trim()) continue;
@@ -196,6 +197,10 @@ export class KubeClient {
       throw err;
     } finally {
       lines.close();
+      // Closing readline leaves the response open: if onEvent threw, the stream would linger
+      // until the server ends it, and a later connection error on it (no listener) would crash
+      // the process. Destroying it ends the request.
+      input.destroy();
     }
   }
 }

@@ -1,0 +1,242 @@
+/**
+ * The gatherer: reads the informer caches and builds the engine's plain input. All parsing of
+ * Kubernetes objects into domain values happens here; the engine sees no Kubernetes types.
+ */
+import type { InFlightMigration, NodeView, PlacementPolicy, PlanInput, VmView, VolumeKind } from '../../domain/placement/index.js';
+import { parseBytes } from '../../domain/units.js';
+import { departureFromNode, dirtyRateFromAnnotations, guestUsedFromAnnotations, LEAVING_TAINT, linkFromAnnotations } from '../../inputs/annotations.js';
+import { isMigrationFinal, vmiCondition, type VirtualMachineInstance, type VirtualMachineInstanceMigration } from '../../kube/kubevirt.js';
+import { isNodeReady, type Node } from '../../kube/node.js';
+import { objectKey } from '../../kube/objects.js';
+import { PlacementLabels, type OfflineFirstPlacement } from '../../kube/placement.js';
+import { matchesSelector } from '../../kube/selectors.js';
+import { placementPolicy } from './policy.js';
+
+/** Launcher pod overhead on top of the guest memory request (virt-launcher, QEMU, page tables). */
+const LAUNCHER_OVERHEAD_BYTES = 300 * 1024 * 1024;
+/** Dirty rate assumed when nothing is measured: conservative for a lab VM, and flagged as a fallback. */
+export const FALLBACK_DIRTY_RATE_BYTES_PER_SECOND = 4e6;
+
+const VOLUME_KINDS: readonly VolumeKind[] = [
+  'containerDisk', 'emptyDisk', 'ephemeral', 'cloudInitNoCloud', 'cloudInitConfigDrive', 'persistentVolumeClaim',
+  'dataVolume', 'hostDisk', 'configMap', 'secret', 'serviceAccount', 'downwardAPI',
+];
+
+export interface Observed {
+  placements: readonly OfflineFirstPlacement[];
+  vmis: readonly VirtualMachineInstance[];
+  migrations: readonly VirtualMachineInstanceMigration[];
+  nodes: readonly Node[];
+  nowMs: number;
+  clusterLimits?: { parallelMigrationsPerCluster: number; parallelOutboundMigrationsPerNode: number };
+}
+
+export interface PlacementProblem {
+  placementKey: string;
+  reason: 'InvalidSpec' | 'VMClaimedByOtherPlacement';
+  message: string;
+}
+
+export interface Gathered {
+  input: PlanInput;
+  /** Valid placements by key, with their object. */
+  placements: Map<string, { object: OfflineFirstPlacement; policy: PlacementPolicy }>;
+  problems: PlacementProblem[];
+  /** Problems with input data (bad annotations), by object, for events and logs. */
+  inputErrors: string[];
+}
+
+export function cpuMillis(q: string | number | undefined): number {
+  if (q === undefined) return 0;
+  const s = String(q);
+  if (s.endsWith('m')) return Number(s.slice(0, -1));
+  return Number(s) * 1000;
+}
+
+function memoryBytes(q: string | number | undefined, field: string): number {
+  return q === undefined ? 0 : parseBytes(String(q), field);
+}
+
+function vmiFootprint(vmi: VirtualMachineInstance): { cpuMillis: number; memoryBytes: number } {
+  const req = vmi.spec.domain.resources?.requests ?? {};
+  const guest = vmi.spec.domain.memory?.guest;
+  const mem = memoryBytes(req.memory ?? guest, 'spec.domain.resources.requests.memory');
+  const cpu = req.cpu !== undefined ? cpuMillis(req.cpu) : (vmi.spec.domain.cpu?.cores ?? 1) * 1000;
+  return { cpuMillis: cpu, memoryBytes: mem + LAUNCHER_OVERHEAD_BYTES };
+}
+
+export function gather(o: Observed): Gathered {
+  const problems: PlacementProblem[] = [];
+  const inputErrors: string[] = [];
+  const placements = new Map<string, { object: OfflineFirstPlacement; policy: PlacementPolicy }>();
+  // Oldest first, so that a VM selected by two placements belongs to the older one.
+  const ordered = [...o.placements].sort(
+    (a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || objectKey(a).localeCompare(objectKey(b)),
+  );
+  for (const p of ordered) {
+    if (p.metadata.deletionTimestamp) continue;
+    const r = placementPolicy(p);
+    if ('error' in r) problems.push({ placementKey: objectKey(p), reason: 'InvalidSpec', message: r.error });
+    else placements.set(objectKey(p), { object: p, policy: r.policy });
+  }
+
+  const nodes: NodeView[] = [];
+  const nodeByName = new Map<string, Node>();
+  const requested = new Map<string, { cpuMillis: number; memoryBytes: number }>();
+  for (const vmi of o.vmis) {
+    const n = vmi.status?.nodeName;
+    if (!n || vmi.status?.phase === 'Succeeded' || vmi.status?.phase === 'Failed') continue;
+    try {
+      const f = vmiFootprint(vmi);
+      const r = requested.get(n) ?? { cpuMillis: 0, memoryBytes: 0 };
+      requested.set(n, { cpuMillis: r.cpuMillis + f.cpuMillis, memoryBytes: r.memoryBytes + f.memoryBytes });
+    } catch (err) {
+      inputErrors.push(`VMI ${objectKey(vmi)}: ${String(err)}`);
+    }
+  }
+  for (const node of o.nodes) {
+    const name = node.metadata.name!;
+    nodeByName.set(name, node);
+    const labels = node.metadata.labels ?? {};
+    const clientFor: string[] = [];
+    const homeFor: string[] = [];
+    for (const [key, { object }] of placements) {
+      if (matchesSelector(object.spec.clientNodeSelector, labels)) clientFor.push(key);
+      if (matchesSelector(object.spec.homeNodeSelector, labels)) homeFor.push(key);
+    }
+    const link = linkFromAnnotations(node);
+    if (link.error) inputErrors.push(`Node ${name}: ${link.error}`);
+    const departure = departureFromNode(node);
+    if (departure.error) inputErrors.push(`Node ${name}: ${departure.error}`);
+    const alloc = node.status?.allocatable ?? {};
+    let allocatable = { cpuMillis: 0, memoryBytes: 0 };
+    try {
+      allocatable = { cpuMillis: cpuMillis(alloc.cpu), memoryBytes: memoryBytes(alloc.memory, 'status.allocatable.memory') };
+    } catch (err) {
+      inputErrors.push(`Node ${name}: ${String(err)}`);
+    }
+    const l = link.value;
+    nodes.push({
+      name,
+      ready: isNodeReady(node),
+      unschedulable: node.spec?.unschedulable ?? false,
+      taints: (node.spec?.taints ?? []).filter((t) => t.key !== LEAVING_TAINT),
+      labels,
+      allocatable,
+      requested: requested.get(name) ?? { cpuMillis: 0, memoryBytes: 0 },
+      ...(l ? { link: { bandwidthBytesPerSecond: l.bandwidthBytesPerSecond, rttMs: l.rttMs ?? 0, measuredAtMs: l.measuredAtMs } } : {}),
+      ...(departure.value ? { leaving: departure.value } : {}),
+      clientFor,
+      homeFor,
+    });
+  }
+
+  const open = o.migrations.filter((m) => !isMigrationFinal(m) && !m.metadata.deletionTimestamp);
+  const openByVm = new Map(open.map((m) => [`${m.metadata.namespace}/${m.spec.vmiName}`, m]));
+  const movesByVm = new Map<string, { count: number; lastMoveAtMs?: number }>();
+  for (const m of o.migrations) {
+    if (m.status?.phase !== 'Succeeded' || !m.metadata.labels?.[PlacementLabels.placement]) continue;
+    const key = `${m.metadata.namespace}/${m.spec.vmiName}`;
+    const end = Date.parse(m.status.migrationState?.endTimestamp ?? m.status.phaseTransitionTimestamps?.at(-1)?.phaseTransitionTimestamp ?? '');
+    const prev = movesByVm.get(key) ?? { count: 0 };
+    movesByVm.set(key, { count: prev.count + 1, lastMoveAtMs: Math.max(prev.lastMoveAtMs ?? 0, Number.isNaN(end) ? 0 : end) });
+  }
+
+  const vms: VmView[] = [];
+  const claimedBy = new Map<string, string>();
+  for (const vmi of o.vmis) {
+    const ns = vmi.metadata.namespace!;
+    const key = objectKey(vmi);
+    let owner: { object: OfflineFirstPlacement; policy: PlacementPolicy } | undefined;
+    for (const entry of placements.values()) {
+      if (entry.object.metadata.namespace !== ns || !matchesSelector(entry.object.spec.vmSelector, vmi.metadata.labels)) continue;
+      if (!owner) owner = entry;
+      else problems.push({ placementKey: entry.policy.key, reason: 'VMClaimedByOtherPlacement', message: `VMI ${key} is also selected by the older placement ${owner.policy.key}` });
+    }
+    if (!owner) continue;
+    claimedBy.set(key, owner.policy.key);
+    try {
+      vms.push(vmView(vmi, owner, openByVm.has(key), movesByVm.get(key) ?? { count: 0 }, inputErrors));
+    } catch (err) {
+      inputErrors.push(`VMI ${key}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  const inFlight: InFlightMigration[] = open.map((m) => {
+    const vmKey = `${m.metadata.namespace}/${m.spec.vmiName}`;
+    const placementName = m.metadata.labels?.[PlacementLabels.placement];
+    const state = m.status?.migrationState;
+    const vmi = o.vmis.find((v) => objectKey(v) === vmKey);
+    const target = state?.targetNode ?? m.spec.addedNodeSelector?.['kubernetes.io/hostname'];
+    const direction = m.metadata.labels?.[PlacementLabels.direction];
+    return {
+      vmKey,
+      ...(placementName ? { placementKey: `${m.metadata.namespace}/${placementName}` } : {}),
+      sourceNode: state?.sourceNode ?? vmi?.status?.nodeName ?? '',
+      ...(target ? { targetNode: target } : {}),
+      direction: direction === 'ToClient' || direction === 'Home' ? direction : 'Other',
+      targetCounted: false,
+    };
+  });
+
+  return {
+    input: {
+      nowMs: o.nowMs,
+      placements: [...placements.values()].map((p) => p.policy),
+      nodes,
+      vms,
+      inFlight,
+      clusterLimits: o.clusterLimits ?? { parallelMigrationsPerCluster: 5, parallelOutboundMigrationsPerNode: 2 },
+    },
+    placements,
+    problems,
+    inputErrors,
+  };
+}
+
+function vmView(
+  vmi: VirtualMachineInstance,
+  owner: { object: OfflineFirstPlacement; policy: PlacementPolicy },
+  migrating: boolean,
+  moves: { count: number; lastMoveAtMs?: number },
+  inputErrors: string[],
+): VmView {
+  const key = objectKey(vmi);
+  const lm = vmiCondition(vmi, 'LiveMigratable');
+  const guest = vmi.spec.domain.memory?.guest ?? vmi.spec.domain.resources?.requests?.memory;
+  const dirty = dirtyRateFromAnnotations(vmi);
+  if (dirty.error) inputErrors.push(`VMI ${key}: ${dirty.error}`);
+  const used = guestUsedFromAnnotations(vmi);
+  if (used.error) inputErrors.push(`VMI ${key}: ${used.error}`);
+  const binding = owner.object.spec.clientBinding;
+  const boundClient = binding?.labelKey ? vmi.metadata.labels?.[binding.labelKey] : binding?.annotationKey ? vmi.metadata.annotations?.[binding.annotationKey] : undefined;
+  const volumeKinds = (vmi.spec.volumes ?? []).flatMap((v) => VOLUME_KINDS.filter((k) => (v as unknown as Record<string, unknown>)[k] !== undefined));
+  const blockDisks = vmi.status?.migrationMethod === 'BlockMigration'
+    ? (vmi.spec.volumes ?? []).reduce((sum, v) => sum + (v.hostDisk?.capacity ? parseBytes(v.hostDisk.capacity, `volume ${v.name} hostDisk.capacity`) : 0) + (v.emptyDisk?.capacity ? parseBytes(v.emptyDisk.capacity, `volume ${v.name} emptyDisk.capacity`) : 0), 0)
+    : 0;
+  const cpu = vmi.spec.domain.cpu ?? {};
+  const footprint = vmiFootprint(vmi);
+  return {
+    key,
+    placementKey: owner.policy.key,
+    nodeName: vmi.status?.nodeName ?? '',
+    phase: vmi.status?.phase ?? '',
+    liveMigratable: lm?.status === 'True',
+    ...(lm?.status === 'False' && lm.reason ? { liveMigratableReason: lm.reason } : {}),
+    migrating: migrating || (vmi.status?.migrationState !== undefined && !vmi.status.migrationState.completed && !vmi.status.migrationState.failed && !!vmi.status.migrationState.migrationUid),
+    memoryBytes: parseBytes(String(guest ?? '1Gi'), 'spec.domain.memory.guest'),
+    ...(used.value !== undefined ? { guestUsedBytes: used.value } : {}),
+    requests: footprint,
+    cpu: {
+      model: cpu.model ?? 'host-model',
+      requiredFeatures: (cpu.features ?? []).filter((f) => !f.policy || f.policy === 'require').map((f) => f.name),
+    },
+    ...(boundClient ? { boundClient } : {}),
+    volumeKinds,
+    blockMigrationDiskBytes: blockDisks,
+    dirtyRate: dirty.value
+      ? { input: dirty.value, confidence: 'measured' }
+      : { input: { kind: 'constant', bytesPerSecond: FALLBACK_DIRTY_RATE_BYTES_PER_SECOND }, confidence: 'fallback' },
+    moves,
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * Builds a placement's status from the plan: counts, the bounded decision table (VMs with an action
+ * first), and conditions. Pure; the controller writes it only when it changed.
+ */
+import type { Decision, PlannedMigration } from '../../domain/placement/index.js';
+import type { Condition } from '../../kube/objects.js';
+import type { DecisionStatus, OfflineFirstPlacement, OfflineFirstPlacementStatus } from '../../kube/placement.js';
+import { setCondition } from './conditions.js';
+import type { PlacementProblem } from './gather.js';
+
+export const MAX_DECISIONS = 100;
+const ACTION_ORDER: Record<string, number> = { MoveToClient: 0, ReturnHome: 0, Wait: 1, Blocked: 2, Stay: 3 };
+
+export interface PlacementFacts {
+  decisions: readonly Decision[];
+  /** Migration name per VM key, for decisions being carried out. */
+  migrationOf: ReadonlyMap<string, string>;
+  onClients: number;
+  atHome: number;
+  migrating: number;
+  runningOffline: number;
+  clientNodes: number;
+  homeNodes: number;
+  problems: readonly PlacementProblem[];
+}
+
+const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+function decisionStatus(d: Decision, migration: string | undefined): DecisionStatus {
+  const name = d.vmKey.slice(d.vmKey.indexOf('/') + 1);
+  const s: DecisionStatus = { vm: name, node: d.currentNode, action: d.action, reason: d.reason, message: d.message.slice(0, 1024) };
+  if (d.desiredNode) s.desiredNode = d.desiredNode;
+  if (d.score) {
+    s.score = {
+      total: round(d.score.total),
+      benefit: round(d.score.benefit),
+      cost: round(d.score.cost),
+      parts: Object.fromEntries([...Object.entries(d.score.benefitParts), ...Object.entries(d.score.costParts).map(([k, v]) => [k, -(v ?? 0)])].map(([k, v]) => [k, round(Number(v))])),
+    };
+  }
+  if (d.prediction) {
+    s.predicted = {
+      seconds: round(d.prediction.seconds, 1),
+      downtimeMs: round(d.prediction.downtimeMs, 1),
+      bytes: Math.round(d.prediction.bytes),
+      converges: d.prediction.converges,
+      dirtyRateConfidence: d.prediction.dirtyRateConfidence,
+    };
+  }
+  if (migration) s.migration = migration;
+  if (d.rejected.length) s.rejected = d.rejected.slice(0, 5).map((r) => ({ node: r.node, reason: r.reason }));
+  return s;
+}
+
+export function placementStatus(p: OfflineFirstPlacement, f: PlacementFacts, now: string): OfflineFirstPlacementStatus {
+  const sorted = [...f.decisions].sort((a, b) => (ACTION_ORDER[a.action] ?? 9) - (ACTION_ORDER[b.action] ?? 9) || a.vmKey.localeCompare(b.vmKey));
+  const decisions = sorted.slice(0, MAX_DECISIONS).map((d) => decisionStatus(d, f.migrationOf.get(d.vmKey)));
+  const selected = f.decisions.length;
+  let conditions: Condition[] = p.status?.conditions ?? [];
+  const gen = p.metadata.generation;
+  const invalid = f.problems.find((x) => x.reason === 'InvalidSpec');
+  const selectorProblem = invalid
+    ? undefined
+    : selected === 0
+      ? { reason: 'NoVMsSelected', message: 'vmSelector matches no VirtualMachineInstance in this namespace' }
+      : f.clientNodes === 0
+        ? { reason: 'NoClientNodes', message: 'clientNodeSelector matches no node' }
+        : f.homeNodes === 0
+          ? { reason: 'NoHomeNodes', message: 'homeNodeSelector matches no node; VMs could not return home' }
+          : undefined;
+  const claimed = f.problems.filter((x) => x.reason === 'VMClaimedByOtherPlacement');
+  conditions = setCondition(conditions, selectorProblem
+    ? { type: 'SelectorsMatch', status: 'False', reason: selectorProblem.reason, message: selectorProblem.message, observedGeneration: gen }
+    : claimed.length
+      ? { type: 'SelectorsMatch', status: 'False', reason: 'VMClaimedByOtherPlacement', message: claimed.map((c) => c.message).slice(0, 5).join('; '), observedGeneration: gen }
+      : { type: 'SelectorsMatch', status: 'True', reason: 'Matched', message: `${selected} VMs, ${f.clientNodes} client nodes, ${f.homeNodes} home nodes`, observedGeneration: gen }, now);
+  conditions = setCondition(conditions, invalid
+    ? { type: 'Ready', status: 'False', reason: 'InvalidSpec', message: invalid.message, observedGeneration: gen }
+    : selectorProblem
+      ? { type: 'Ready', status: 'False', reason: selectorProblem.reason, message: selectorProblem.message, observedGeneration: gen }
+      : { type: 'Ready', status: 'True', reason: 'Planned', message: `${p.spec.mode === 'Enforce' ? 'enforcing' : 'recommending'} a plan for ${selected} VMs`, observedGeneration: gen }, now);
+  conditions = setCondition(conditions, f.migrating > 0
+    ? { type: 'Progressing', status: 'True', reason: 'Migrating', message: `${f.migrating} migrations in progress`, observedGeneration: gen }
+    : { type: 'Progressing', status: 'False', reason: 'Settled', message: 'no migration in progress', observedGeneration: gen }, now);
+  return {
+    observedGeneration: gen,
+    placed: `${f.onClients}/${selected}`,
+    vms: { selected, onClients: f.onClients, atHome: f.atHome, migrating: f.migrating, runningOffline: f.runningOffline },
+    conditions,
+    decisions,
+    decisionsTruncated: Math.max(0, sorted.length - MAX_DECISIONS),
+  };
+}
+
+/** Whether two statuses differ in anything but the plan time. */
+export function statusChanged(a: OfflineFirstPlacementStatus | undefined, b: OfflineFirstPlacementStatus): boolean {
+  const strip = (s: OfflineFirstPlacementStatus | undefined) => JSON.stringify({ ...s, lastPlanTime: undefined });
+  return strip(a) !== strip(b);
+}
+
+export type { PlannedMigration };

@@ -1,0 +1,68 @@
+/** The OfflineFirstPlacement custom resource (placement.offline-first.io/v1alpha1) as stored. */
+import type { Condition, KubeObject } from './objects.js';
+import type { LabelSelector } from './selectors.js';
+
+export interface OfflineFirstPlacementSpec {
+  mode?: 'Enforce' | 'Recommend';
+  vmSelector: LabelSelector;
+  clientNodeSelector: LabelSelector;
+  homeNodeSelector: LabelSelector;
+  clientBinding?: { labelKey?: string; annotationKey?: string };
+  triggers: { offlineCapabilityWanted?: boolean; cloudLatencyAbove?: string; cloudBandwidthBelow?: string };
+  thresholds?: { minBandwidth?: string; maxPredictedMigrationTime?: string; maxDirtyRateRatio?: number; maxDowntime?: string };
+  concurrency?: { maxPerPlacement?: number; maxPerClientNode?: number };
+  cooldown?: { base?: string; max?: string };
+  hysteresisPercent?: number;
+  linkMaxAge?: string;
+  migration?: {
+    bandwidthLimit?: string;
+    allowAutoConverge?: boolean;
+    allowPostCopy?: boolean;
+    completionTimeoutPerGiB?: number;
+    progressTimeout?: number;
+  };
+}
+
+export interface DecisionStatus {
+  vm: string;
+  node?: string;
+  desiredNode?: string;
+  action: string;
+  reason: string;
+  message?: string;
+  score?: { total: number; benefit: number; cost: number; parts?: Record<string, number> };
+  predicted?: { seconds: number; downtimeMs: number; bytes: number; converges: boolean; dirtyRateConfidence?: string };
+  migration?: string;
+  rejected?: { node: string; reason: string }[];
+}
+
+export interface OfflineFirstPlacementStatus {
+  observedGeneration?: number;
+  placed?: string;
+  lastPlanTime?: string;
+  vms?: { selected: number; onClients: number; atHome: number; migrating: number; runningOffline: number };
+  conditions?: Condition[];
+  decisions?: DecisionStatus[];
+  decisionsTruncated?: number;
+}
+
+export interface OfflineFirstPlacement extends KubeObject {
+  spec: OfflineFirstPlacementSpec;
+  status?: OfflineFirstPlacementStatus;
+}
+
+/** Labels and annotations the operator puts on the migrations it creates. */
+export const PlacementLabels = {
+  /** The placement a migration carries out ("<name>"; namespace = the migration's). */
+  placement: 'placement.offline-first.io/placement',
+  /** ToClient or Home. */
+  direction: 'placement.offline-first.io/direction',
+  managedBy: 'app.kubernetes.io/managed-by',
+} as const;
+
+export const PlacementAnnotations = {
+  predictedSeconds: 'placement.offline-first.io/predicted-seconds',
+  reason: 'placement.offline-first.io/reason',
+} as const;
+
+export const MANAGED_BY = 'offline-first';

@@ -1,0 +1,158 @@
+/**
+ * Wires the operator together: informers (always running, so a standby replica is warm), and —
+ * only while this replica leads — the placement controller and the migration follower. Readiness
+ * follows the caches; leadership gates the workers, not the caches.
+ */
+import type { KubeClient } from '../kube/client.js';
+import { EventRecorder } from '../kube/events.js';
+import type { VirtualMachineInstance, VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
+import type { Node } from '../kube/node.js';
+import { objectKey } from '../kube/objects.js';
+import { PlacementLabels, type OfflineFirstPlacement } from '../kube/placement.js';
+import { Resources } from '../kube/resources.js';
+import { OperatorMetrics } from '../observability/metrics.js';
+import { Controller } from '../runtime/controller.js';
+import { Informer } from '../runtime/informer.js';
+import { LeaderElector } from '../runtime/leader-election.js';
+import { WorkQueue } from '../runtime/workqueue.js';
+import { MigrationFollower } from '../controllers/migration/follower.js';
+import { PLAN_KEY, PlacementReconciler } from '../controllers/placement/controller.js';
+
+export interface OperatorOptions {
+  /** Unique per replica; the Lease holder identity and the Events' reportingInstance. */
+  identity: string;
+  /** Lease-based leader election; without it this replica always acts. */
+  leaderElection?: { namespace: string; name?: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+  /** Re-plan at least this often (default 30 s). */
+  resyncMs?: number;
+  /** Real seconds per second reported by migrations (for a simulated KubeVirt with scaled time). */
+  timeScale?: number;
+  metrics?: OperatorMetrics;
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+export class Operator {
+  readonly metrics: OperatorMetrics;
+  readonly placements: Informer<OfflineFirstPlacement>;
+  readonly vmis: Informer<VirtualMachineInstance>;
+  readonly migrations: Informer<VirtualMachineInstanceMigration>;
+  readonly nodes: Informer<Node>;
+  readonly reconciler: PlacementReconciler;
+  private readonly follower: MigrationFollower;
+  private readonly elector: LeaderElector | undefined;
+  private term: { planner: Controller; follower: Controller } | undefined;
+  private leading: Promise<unknown> | undefined;
+  private synced = false;
+  private stopped = false;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly opts: OperatorOptions,
+  ) {
+    this.metrics = opts.metrics ?? new OperatorMetrics();
+    const onError = (what: string) => (err: unknown) => this.log(`${what} watch error, retrying`, { error: String(err) });
+    this.placements = new Informer(client, Resources.placement, { onError: onError('placements') });
+    this.vmis = new Informer(client, Resources.vmi, { onError: onError('vmis') });
+    this.migrations = new Informer(client, Resources.migration, { onError: onError('migrations') });
+    this.nodes = new Informer(client, Resources.node, { onError: onError('nodes') });
+    const events = new EventRecorder(client, opts.identity, (m) => this.log(m));
+    this.reconciler = new PlacementReconciler(client, { placements: this.placements, vmis: this.vmis, migrations: this.migrations, nodes: this.nodes }, this.metrics, events, {
+      resyncMs: opts.resyncMs,
+      log: (m, f) => this.log(m, f),
+    });
+    this.follower = new MigrationFollower(client, this.migrations, this.vmis, this.placements, this.metrics, events, opts.timeScale ?? 1);
+    const replan = () => this.term?.planner.queue.add(PLAN_KEY);
+    for (const inf of [this.placements, this.vmis, this.nodes] as Informer<never>[]) inf.addHandler({ onUpsert: replan, onDelete: replan });
+    this.migrations.addHandler({
+      onUpsert: (m) => {
+        replan();
+        if (m.metadata.labels?.[PlacementLabels.placement]) this.term?.follower.queue.add(objectKey(m));
+      },
+      onDelete: replan,
+    });
+    if (opts.leaderElection) {
+      this.elector = new LeaderElector(client, {
+        namespace: opts.leaderElection.namespace,
+        name: opts.leaderElection.name ?? 'offline-first-operator',
+        identity: opts.identity,
+        leaseDurationMs: opts.leaderElection.leaseDurationMs,
+        renewDeadlineMs: opts.leaderElection.renewDeadlineMs,
+        retryPeriodMs: opts.leaderElection.retryPeriodMs,
+        onError: (err, phase) => this.log(`leader election ${phase} error`, { error: String(err) }),
+      });
+    }
+  }
+
+  private log(msg: string, fields?: Record<string, unknown>): void {
+    this.opts.log?.(msg, fields);
+  }
+
+  /** Starts the caches, waits until they are synced, then campaigns (or acts at once). */
+  async start(): Promise<void> {
+    const informers = [this.placements, this.vmis, this.migrations, this.nodes];
+    for (const inf of informers) inf.start();
+    await Promise.all(informers.map((i) => i.waitForSync()));
+    this.synced = true;
+    this.log('caches synced', { placements: this.placements.size, vmis: this.vmis.size, migrations: this.migrations.size, nodes: this.nodes.size });
+    if (this.stopped) return;
+    if (!this.elector) {
+      this.startTerm();
+      return;
+    }
+    this.leading = this.elector.run({
+      onStartedLeading: (signal) => {
+        this.log('leading', { identity: this.opts.identity });
+        this.startTerm();
+        return new Promise<void>((resolve) => signal.addEventListener('abort', () => void this.stopTerm().then(resolve), { once: true }));
+      },
+      onStoppedLeading: () => this.log('stopped leading', { identity: this.opts.identity }),
+      onNewLeader: (id) => this.log('leader is', { identity: id }),
+    });
+  }
+
+  private startTerm(): void {
+    this.metrics.leader.set(1);
+    const hooks = (controller: string) => ({
+      onReconciled: (_key: string, ms: number, error: unknown) => {
+        this.metrics.reconcileDuration.observe({ controller }, ms / 1000);
+        if (error) {
+          this.metrics.reconcileErrors.inc({ controller });
+          this.log('reconcile failed, will retry', { controller, error: String(error) });
+        }
+      },
+    });
+    const planQueue = new WorkQueue('placement', { initialMs: 100, maxMs: 60_000 }, (d) => this.metrics.queueDepth.set({ queue: 'placement' }, d));
+    const followQueue = new WorkQueue('migration', { initialMs: 100, maxMs: 60_000 }, (d) => this.metrics.queueDepth.set({ queue: 'migration' }, d));
+    const planner = new Controller('placement', planQueue, () => this.reconciler.reconcile(), hooks('placement'));
+    const follower = new Controller('migration', followQueue, (key) => this.follower.reconcile(key), hooks('migration'));
+    this.term = { planner, follower };
+    planner.start(1);
+    follower.start(2);
+    planQueue.add(PLAN_KEY);
+    for (const m of this.migrations.list()) if (m.metadata.labels?.[PlacementLabels.placement]) followQueue.add(objectKey(m));
+  }
+
+  private async stopTerm(): Promise<void> {
+    const term = this.term;
+    this.term = undefined;
+    this.metrics.leader.set(0);
+    if (term) await Promise.all([term.planner.stop(), term.follower.stop()]);
+  }
+
+  isReady(): boolean {
+    return this.synced && !this.stopped;
+  }
+
+  isActing(): boolean {
+    return this.term !== undefined;
+  }
+
+  /** Graceful: finish the reconcile in flight, release the Lease, stop the caches. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.elector) await this.elector.stop();
+    await this.leading;
+    await this.stopTerm();
+    await Promise.all([this.placements, this.vmis, this.migrations, this.nodes].map((i) => i.stop()));
+  }
+}
