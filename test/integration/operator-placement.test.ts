@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { KubeClient } from '../../src/kube/client.js';
+import { Resources } from '../../src/kube/resources.js';
 import { putVmi } from '../../src/sim/fixtures/vmis.js';
 import { OperatorWorld } from './operator-support.js';
 import { adminClient, newNamespace } from './support.js';
@@ -37,5 +38,63 @@ describe('the operator moves VMs to clients', function () {
     const p = await w.getPlacement('room');
     expect(p.status?.placed).to.equal('1/1');
     expect(p.status?.conditions?.find((c) => c.type === 'Ready')?.status).to.equal('True');
+  });
+
+  it('shows in status why each blocked VM stays: one cause per VM', async () => {
+    const home = await w.server('server-1', { memory: '512Gi' });
+    const bind = (ws: string) => ({ 'offline-first.io/workstation': ws });
+    const ok = await w.workstation('ok', '900Mbit/s');
+    const amd = await w.workstation('amd', '900Mbit/s', { cpuVendor: 'AMD' });
+    const arm = await w.workstation('arm', '900Mbit/s', { arch: 'arm64' });
+    const small = await w.workstation('small', '900Mbit/s', { memory: '4Gi' });
+    const slow = await w.workstation('slow', '10Mbit/s');
+    const edge = await w.workstation('edge', '100Mbit/s');
+    const stale = await w.workstation('stale', undefined, { annotations: { 'link.offline-first.io/bandwidth': '900Mbit/s', 'link.offline-first.io/measured-at': new Date(Date.now() - 2 * 3600_000).toISOString() } });
+    const calm = { 'offline-first.io/dirty-rate': '1MB/s' };
+    const vm = (name: string, ws: string, extra: Partial<Parameters<typeof putVmi>[1]> = {}) =>
+      putVmi(client, { name, namespace: w.ns, node: home, memory: '2Gi', labels: { app: 'lab', ...bind(ws), ...extra.labels }, annotations: { ...calm, ...extra.annotations }, ...(extra.liveMigratable ? { liveMigratable: extra.liveMigratable } : {}), ...(extra.memory ? { memory: extra.memory } : {}) });
+    await vm('vm-pinned', ok, { liveMigratable: 'HostDeviceNotLiveMigratable' });
+    await vm('vm-amd', amd);
+    await vm('vm-arm', arm);
+    await vm('vm-big', small, { memory: '8Gi' });
+    await vm('vm-slow', slow);
+    await vm('vm-stale', stale);
+    // 100 Mbit/s is 12.5 MB/s: dirtying at that rate never converges.
+    await vm('vm-busy', edge, { labels: { app: 'lab-busy' }, annotations: { 'offline-first.io/dirty-rate': '12.5MB/s' } });
+    await w.startKubevirt();
+    await w.startOperator();
+    await w.placement('room', { clientBinding: { labelKey: 'offline-first.io/workstation' } });
+    await w.placement('busy', { vmSelector: { matchLabels: { app: 'lab-busy' } }, clientBinding: { labelKey: 'offline-first.io/workstation' }, thresholds: { maxDirtyRateRatio: 1 } });
+    const expectations: [string, string, string][] = [
+      ['room', 'vm-pinned', 'NotLiveMigratable'],
+      ['room', 'vm-amd', 'CPUVendorMismatch'],
+      ['room', 'vm-arm', 'ArchitectureMismatch'],
+      ['room', 'vm-big', 'InsufficientMemory'],
+      ['room', 'vm-slow', 'BandwidthBelowThreshold'],
+      ['room', 'vm-stale', 'StaleLinkData'],
+      ['busy', 'vm-busy', 'WouldNotConverge'],
+    ];
+    for (const [placement, name, reason] of expectations) {
+      const d = await w.decision(placement, name, (x) => x.reason === reason, `reason ${reason}`);
+      expect(d.action, `${name}: ${d.message}`).to.not.equal('MoveToClient');
+      expect(d.node).to.equal(home);
+    }
+    expect(await w.migrations()).to.have.length(0);
+  });
+
+  it('holds a VM that just moved in its cooldown', async () => {
+    const home = await w.server('server-1');
+    const a = await w.workstation('a', '900Mbit/s');
+    const b = await w.workstation('b', '900Mbit/s');
+    await putVmi(client, { name: 'vm-1', namespace: w.ns, node: home, memory: '1Gi', labels: { app: 'lab', 'offline-first.io/workstation': a }, annotations: { 'offline-first.io/dirty-rate': '1MB/s' } });
+    await w.startKubevirt();
+    await w.startOperator();
+    await w.placement('room', { clientBinding: { labelKey: 'offline-first.io/workstation' } });
+    await w.nodeOf('vm-1', a);
+    // The student moves to another seat: the binding changes right after the first move.
+    await client.mergePatch(Resources.vmi, w.ns, 'vm-1', { metadata: { labels: { 'offline-first.io/workstation': b } } });
+    const d = await w.decision('room', 'vm-1', (x) => x.reason === 'Cooldown', 'Cooldown');
+    expect(d.node).to.equal(a);
+    expect(await w.migrations()).to.have.length(1);
   });
 });
