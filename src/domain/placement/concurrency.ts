@@ -42,11 +42,13 @@ export class ConcurrencyLedger {
   /** The limit a migration from `sourceNode` would exceed, whatever its target; undefined if none. */
   sourceLimit(sourceNode: string, direction: MigrationDirection, policy: PlacementPolicy): string | undefined {
     if (this.cluster >= this.limits.parallelMigrationsPerCluster) {
-      return `the cluster already has ${this.cluster} open migrations (KubeVirt parallelMigrationsPerCluster ${this.limits.parallelMigrationsPerCluster})`;
+      const limit = this.limits.parallelMigrationsPerCluster;
+      return `the cluster already has ${this.cluster} open migrations (KubeVirt parallelMigrationsPerCluster ${limit})`;
     }
     const outbound = this.outbound.get(sourceNode) ?? 0;
     if (outbound >= this.limits.parallelOutboundMigrationsPerNode) {
-      return `node ${sourceNode} already has ${outbound} outbound migrations (KubeVirt parallelOutboundMigrationsPerNode ${this.limits.parallelOutboundMigrationsPerNode})`;
+      const limit = this.limits.parallelOutboundMigrationsPerNode;
+      return `node ${sourceNode} already has ${outbound} outbound migrations (KubeVirt parallelOutboundMigrationsPerNode ${limit})`;
     }
     if (direction === 'ToClient') {
       const open = this.perPlacement.get(policy.key) ?? 0;

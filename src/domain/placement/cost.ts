@@ -66,7 +66,8 @@ export class PredictionCache {
       options = migrationOptionsSignature(policy);
       this.optionSignatures.set(policy, options);
     }
-    const profile = `${vm.memoryBytes}|${vm.guestUsedBytes ?? ''}|${vm.blockMigrationDiskBytes}|${dirtyRateSignature(vm.dirtyRate.input)}|${options}|`;
+    const dirtying = dirtyRateSignature(vm.dirtyRate.input);
+    const profile = `${vm.memoryBytes}|${vm.guestUsedBytes ?? ''}|${vm.blockMigrationDiskBytes}|${dirtying}|${options}|`;
     const m = policy.migration;
     return {
       predict: (usable) => {

@@ -55,7 +55,7 @@ export function cpuRequirement(cpu: VmCpu, source: SourceCpuFacts): CpuRequireme
   } else if (cpu.model !== HOST_PASSTHROUGH) {
     model = cpu.model;
   }
-  const key = [source.arch ?? '', source.vendor ?? '', model ?? '', migrationModel ?? '', hostModelFeatures.join(','), vmFeatures.join(',')].join('\u0000');
+  const key = [source.arch, source.vendor, model, migrationModel, hostModelFeatures.join(','), vmFeatures.join(',')].join('\u0000');
   return {
     ok: true,
     requirement: {

@@ -9,10 +9,10 @@ import type { CapacityLedger } from './capacity.js';
 import { costRejection, dirtyRateBytesPerSecond, holdsForLowerBandwidth, predictionSummary, type PredictionCache } from './cost.js';
 import { cpuRejection, type CpuRequirement } from './cpu-compatibility.js';
 import { isLinkFresh, usableBandwidth } from './link.js';
-import { Reasons, type RejectionReason } from './reasons.js';
+import { Reasons, type Reason, type RejectionReason } from './reasons.js';
 import { RejectionLog } from './rejections.js';
 import { costParts, explainScore, stayScore } from './score.js';
-import { benefitParts } from './benefit.js';
+import { benefitParts, sumParts } from './benefit.js';
 import type { ClientTarget, ClientTargets } from './targets.js';
 import type { NodeView, PlacementPolicy, PlannerTuning, PredictionSummary, ScoreExplanation, VmView } from './types.js';
 
@@ -66,32 +66,34 @@ export function moveCandidates(vm: VmView, source: MoveSource, requirement: CpuR
     currentScore = stayScore(benefitParts(policy.triggers, source.node), ledger.loadWith(source.index, undefined));
     const link = source.node.link;
     if (!link || !isLinkFresh(link, ctx.nowMs, policy.linkMaxAgeSeconds)) {
-      return { accepted: [], log, currentScore, note: `the link of ${source.node.name} is unknown or stale, so moving on to another client is not considered` };
+      const note = `the link of ${source.node.name} is unknown or stale, so moving on to another client is not considered`;
+      return { accepted: [], log, currentScore, note };
     }
     sourceCap = usableBandwidth(link.bandwidthBytesPerSecond, policy);
   }
 
   // The list to walk: the bound client alone, or every screened client that can run this CPU.
   let list: readonly ClientTarget[];
+  let maxBenefit: number;
   let sourcePosition: number | undefined;
   let examples: readonly { node: string; reason: RejectionReason }[] = [];
+  const nothing = (): MoveCandidates => ({ accepted: [], log, ...(currentScore !== undefined ? { currentScore } : {}) });
   if (vm.boundClient !== undefined) {
+    // On its own client already: there is nowhere else it may go.
+    if (vm.boundClient === source.node.name) return nothing();
     const bound = clients.lookup(vm.boundClient);
     log.count(Reasons.NotBoundClient, clients.clientCount - (bound === undefined ? 0 : 1));
-    if (bound === undefined) {
-      log.add(vm.boundClient, Reasons.NotBoundClient);
-      return { accepted: [], log, ...(currentScore !== undefined ? { currentScore } : {}) };
-    }
-    if (typeof bound === 'string') {
-      log.add(vm.boundClient, bound);
-      return { accepted: [], log, ...(currentScore !== undefined ? { currentScore } : {}) };
+    if (bound === undefined || typeof bound === 'string') {
+      log.add(vm.boundClient, bound ?? Reasons.NotBoundClient);
+      return nothing();
     }
     const cpu = cpuRejection(requirement, bound.node.labels);
     if (cpu) {
       log.add(vm.boundClient, cpu);
-      return { accepted: [], log, ...(currentScore !== undefined ? { currentScore } : {}) };
+      return nothing();
     }
-    list = bound.index === source.index ? [] : [bound];
+    list = [bound];
+    maxBenefit = sumParts(bound.benefitParts);
   } else {
     const screened = clients.forRequirement(requirement);
     log.addCounts(screened.counts);
@@ -103,6 +105,7 @@ export function moveCandidates(vm: VmView, source: MoveSource, requirement: CpuR
       examples = examples.filter((e) => e.node !== source.node.name);
     }
     list = screened.targets;
+    maxBenefit = screened.maxBenefit;
     sourcePosition = screened.position.get(source.index);
   }
 
@@ -110,6 +113,12 @@ export function moveCandidates(vm: VmView, source: MoveSource, requirement: CpuR
   const dirtyRate = dirtyRateBytesPerSecond(vm.dirtyRate.input);
   const dirtyRateCut = dirtyRate / thresholds.maxDirtyRateRatio;
   const floor = currentScore === undefined ? 0 : currentScore + policy.hysteresisMargin;
+  // Costs are never negative, so when no benefit on offer beats staying by the margin, no candidate
+  // can: the usual case for a placed VM, and it keeps re-plans of placed VMs cheap.
+  if (currentScore !== undefined && maxBenefit <= floor) {
+    log.fill(examples);
+    return nothing();
+  }
   const cost = ctx.costs.forVm(vm, policy);
   const accepted: ScoredCandidate[] = [];
   let held: ScoredCandidate | undefined;
@@ -175,16 +184,11 @@ export function moveCandidates(vm: VmView, source: MoveSource, requirement: CpuR
   }
   log.fill(examples);
   accepted.sort(byScore);
-  return {
-    accepted,
-    log,
-    ...(currentScore !== undefined ? { currentScore } : {}),
-    ...(held ? { held } : {}),
-  };
+  return { ...nothing(), accepted, ...(held ? { held } : {}) };
 }
 
 /** The benefit parts that triggered a move, named as a reason: the largest one. */
-export function moveReason(score: ScoreExplanation): typeof Reasons.OfflineCapabilityWanted | typeof Reasons.CloudLatencyHigh | typeof Reasons.CloudBandwidthLow {
+export function moveReason(score: ScoreExplanation): Reason {
   const { offlineCapability = 0, cloudLatency = 0, cloudBandwidth = 0 } = score.benefitParts;
   if (offlineCapability >= cloudLatency && offlineCapability >= cloudBandwidth && offlineCapability > 0) return Reasons.OfflineCapabilityWanted;
   return cloudLatency >= cloudBandwidth ? Reasons.CloudLatencyHigh : Reasons.CloudBandwidthLow;

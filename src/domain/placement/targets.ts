@@ -31,6 +31,13 @@ export interface ScreenedTargets<T> {
   readonly examples: readonly RejectedCandidate[];
 }
 
+export interface CompatibleClients extends ScreenedTargets<ClientTarget> {
+  /** Where each node (by index into PlanInput.nodes) is in `targets`. */
+  readonly position: ReadonlyMap<number, number>;
+  /** The largest benefit any of `targets` offers: no candidate can score more. */
+  readonly maxBenefit: number;
+}
+
 const EXAMPLES_KEPT = 8;
 
 function screen<T>(
@@ -69,7 +76,7 @@ export class ClientTargets {
   readonly clientCount: number;
   private readonly screened: ScreenedTargets<ClientTarget>;
   private readonly byName = new Map<string, ClientTarget | RejectionReason>();
-  private readonly byRequirement = new Map<string, ScreenedTargets<ClientTarget> & { readonly position: ReadonlyMap<number, number> }>();
+  private readonly byRequirement = new Map<string, CompatibleClients>();
 
   constructor(policy: PlacementPolicy, nodes: readonly NodeView[], clientIndexes: readonly number[], nowMs: number) {
     this.clientCount = clientIndexes.length;
@@ -89,7 +96,8 @@ export class ClientTargets {
     });
     const screened = screen(entries);
     const targets = [...screened.targets].sort(
-      (a, b) => b.usableBandwidthBytesPerSecond - a.usableBandwidthBytesPerSecond || (a.node.name < b.node.name ? -1 : a.node.name > b.node.name ? 1 : 0),
+      (a, b) =>
+        b.usableBandwidthBytesPerSecond - a.usableBandwidthBytesPerSecond || (a.node.name < b.node.name ? -1 : a.node.name > b.node.name ? 1 : 0),
     );
     this.screened = { ...screened, targets };
   }
@@ -106,12 +114,16 @@ export class ClientTargets {
     return cpuRejection(requirement, entry.node.labels);
   }
 
-  /** The screened clients that can run this CPU, best bandwidth first, with their positions. */
-  forRequirement(requirement: CpuRequirement): ScreenedTargets<ClientTarget> & { readonly position: ReadonlyMap<number, number> } {
+  /** The screened clients that can run this CPU, best bandwidth first. */
+  forRequirement(requirement: CpuRequirement): CompatibleClients {
     let entry = this.byRequirement.get(requirement.key);
     if (!entry) {
       const merged = mergeScreens(this.screened, screen(withCpu(this.screened, requirement)));
-      entry = { ...merged, position: new Map(merged.targets.map((t, i) => [t.index, i])) };
+      entry = {
+        ...merged,
+        position: new Map(merged.targets.map((t, i) => [t.index, i])),
+        maxBenefit: merged.targets.reduce((max, t) => Math.max(max, sumParts(t.benefitParts)), 0),
+      };
       this.byRequirement.set(requirement.key, entry);
     }
     return entry;

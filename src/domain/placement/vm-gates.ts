@@ -30,8 +30,13 @@ type VmCheck = (s: VmSituation) => VmGate | undefined;
 const running: VmCheck = ({ vm }) =>
   vm.phase === 'Running' ? undefined : { action: 'Blocked', reason: Reasons.NotRunning, message: `the VM is ${vm.phase || 'not running'}` };
 
+/** The VM's node is not in the cache (deleted, or not yet seen). */
+export function unknownNode(vm: VmView): VmGate {
+  return { action: 'Blocked', reason: Reasons.NodeNotReady, message: `node ${vm.nodeName} is unknown` };
+}
+
 const sourceReachable: VmCheck = ({ vm, source, sourceIsHome }) => {
-  if (!source) return { action: 'Blocked', reason: Reasons.NodeNotReady, message: `node ${vm.nodeName} is unknown` };
+  if (!source) return unknownNode(vm);
   if (source.ready) return undefined;
   return sourceIsHome
     ? { action: 'Blocked', reason: Reasons.NodeNotReady, message: `home node ${source.name} is not Ready` }
@@ -68,7 +73,7 @@ export const offlineCapability: VmCheck = ({ vm, policy }) =>
     : {
         action: 'Blocked',
         reason: Reasons.NotOfflineCapable,
-        message: `the placement wants offline capability, and the VM has volumes on network storage (${networkVolumeKinds(vm.volumeKinds).join(', ')})`,
+        message: `the placement wants offline capability, and the VM has network storage (${networkVolumeKinds(vm.volumeKinds).join(', ')})`,
       };
 
 export function firstGate(checks: readonly VmCheck[], s: VmSituation): VmGate | undefined {

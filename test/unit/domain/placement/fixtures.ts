@@ -51,7 +51,8 @@ export function intelLabels(extra: Record<string, string> = {}): Record<string, 
   return { ...labels, ...extra };
 }
 
-export function homeNode(name = 'home-1', overrides: Partial<NodeView> = {}): NodeView {
+/** A Ready, schedulable Intel node with nothing on it and no role. */
+function node(name: string, overrides: Partial<NodeView>): NodeView {
   return {
     name,
     ready: true,
@@ -61,25 +62,24 @@ export function homeNode(name = 'home-1', overrides: Partial<NodeView> = {}): No
     allocatable: { cpuMillis: 32_000, memoryBytes: 128 * GiB },
     requested: { cpuMillis: 0, memoryBytes: 0 },
     clientFor: [],
-    homeFor: [PLACEMENT],
+    homeFor: [],
     ...overrides,
   };
 }
 
+export function homeNode(name = 'home-1', overrides: Partial<NodeView> = {}): NodeView {
+  return node(name, { homeFor: [PLACEMENT], ...overrides });
+}
+
+/** A 4-core, 16 GiB workstation on a fresh 100 Mbit/s link, 0.5 cores and 1 GiB in use. */
 export function clientNode(name = 'pc-1', overrides: Partial<NodeView> = {}): NodeView {
-  return {
-    name,
-    ready: true,
-    unschedulable: false,
-    taints: [],
-    labels: intelLabels(),
+  return node(name, {
     allocatable: { cpuMillis: 4000, memoryBytes: 16 * GiB },
     requested: { cpuMillis: 500, memoryBytes: 1 * GiB },
     link: { bandwidthBytesPerSecond: LINK, rttMs: 20, measuredAtMs: NOW - 60_000 },
     clientFor: [PLACEMENT],
-    homeFor: [],
     ...overrides,
-  };
+  });
 }
 
 export function vm(name = 'vm-1', overrides: Partial<VmView> = {}): VmView {
