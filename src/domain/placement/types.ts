@@ -206,7 +206,7 @@ export interface ClusterLimits {
 export interface PlannerTuning {
   /** Candidates fully scored (cost model run) per VM before the best is picked. */
   readonly candidatesScoredPerVm: number;
-  /** At most this many cost-model runs per VM, accepted or not. */
+  /** At most this many cost-model runs per VM, accepted or not; nodes past it are neither scored nor counted. */
   readonly predictionsPerVm: number;
   /** Returns start when the time left is at most predicted time × this + the margin. */
   readonly returnSafetyFactor: number;
@@ -219,6 +219,7 @@ export interface PlanInput {
   readonly nowMs: number;
   readonly placements: readonly PlacementPolicy[];
   readonly nodes: readonly NodeView[];
+  /** Each VM's placementKey must be one of `placements` (planPlacements throws otherwise). */
   readonly vms: readonly VmView[];
   readonly inFlight: readonly InFlightMigration[];
   readonly clusterLimits: ClusterLimits;
