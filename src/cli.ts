@@ -14,6 +14,10 @@ const commands: Record<string, Command> = {
     summary: 'predict the cost of one live migration (time, bytes, downtime, convergence)',
     load: () => import('./commands/predict.js'),
   },
+  run: {
+    summary: 'run the operator against a cluster',
+    load: () => import('./commands/run.js'),
+  },
   cluster: {
     summary: 'start or stop a local control plane (kube-apiserver + etcd) for development',
     load: () => import('./commands/cluster.js'),

@@ -18,6 +18,8 @@ import { objectKey, type KubeObject, type StatusBody } from '../kube/objects.js'
 import type { Resource } from '../kube/resources.js';
 import { backoffDelayMs, sleep, type BackoffPolicy } from './backoff.js';
 
+const SHORT_WATCH_MS = 1000;
+
 export interface InformerHandler<T> {
   /** An object appeared or changed; `old` is the cached version before, if any. */
   onUpsert?(obj: T, old: T | undefined): void;
@@ -45,6 +47,7 @@ export class Informer<T extends KubeObject> {
   private loop: Promise<void> | undefined;
   /** Counts relists, for tests and metrics. */
   relists = 0;
+  private watchEvents = 0;
 
   constructor(
     private readonly client: KubeClient,
@@ -97,7 +100,14 @@ export class Informer<T extends KubeObject> {
           await this.relist();
           needList = false;
         }
+        const started = Date.now();
+        const eventsBefore = this.watchEvents;
         await this.watchOnce(signal);
+        // As client-go's reflector: a watch that closes at once without events is a failure, or an
+        // API server (or proxy) that keeps doing so would be called again in a tight loop.
+        if (this.watchEvents === eventsBefore && Date.now() - started < SHORT_WATCH_MS && !signal.aborted) {
+          throw new Error(`watch of ${this.resource.plural} closed after less than ${SHORT_WATCH_MS} ms without events`);
+        }
         failures = 0;
       } catch (err) {
         if (signal.aborted) break;
@@ -156,6 +166,7 @@ export class Informer<T extends KubeObject> {
   }
 
   private apply(e: WatchEvent<T>): void {
+    this.watchEvents++;
     if (e.type === 'ERROR') {
       const s = e.object as StatusBody;
       throw new KubeApiError('WATCH', this.resource.plural, s.code ?? 500, s.reason ?? 'Error', s.message ?? 'watch error');

@@ -186,7 +186,8 @@ export class PlacementReconciler {
       this.metrics.decisions.inc({ placement: d.placementKey, action: d.action, reason: d.reason });
     }
     this.metrics.rejectedCandidates.reset();
-    for (const [reason, n] of Object.entries(plan.rejectionsByReason)) this.metrics.rejectedCandidates.set({ reason }, n ?? 0);
+    // NotBoundClient is every other client of a bound VM: counting it would drown the real reasons.
+    for (const [reason, n] of Object.entries(plan.rejectionsByReason)) if (reason !== 'NotBoundClient') this.metrics.rejectedCandidates.set({ reason }, n ?? 0);
     this.metrics.linkBandwidth.reset();
     this.metrics.linkAge.reset();
     for (const n of g.input.nodes) {

@@ -124,6 +124,7 @@ export function gather(o: Observed): Gathered {
       labels,
       allocatable,
       requested: requested.get(name) ?? { cpuMillis: 0, memoryBytes: 0 },
+      // Without a measured RTT the latency trigger cannot fire (0 is never above a threshold): unknown is not slow.
       ...(l ? { link: { bandwidthBytesPerSecond: l.bandwidthBytesPerSecond, rttMs: l.rttMs ?? 0, measuredAtMs: l.measuredAtMs } } : {}),
       ...(departure.value ? { leaving: departure.value } : {}),
       clientFor,

@@ -1,0 +1,72 @@
+import { expect } from 'chai';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../src/controlplane/ports.js';
+import { projectRoot } from '../../src/controlplane/tools.js';
+import type { KubeClient } from '../../src/kube/client.js';
+import { Resources } from '../../src/kube/resources.js';
+import { adminClient, controlPlane, eventually, newNamespace } from './support.js';
+
+const cli = join(projectRoot, 'dist', 'src', 'cli.js');
+
+describe('offline-first run', function () {
+  this.timeout(60_000);
+  let client: KubeClient;
+  before(() => {
+    client = adminClient();
+  });
+
+  it('serves readiness and metrics, leads through a Lease, and stops cleanly on SIGTERM', async () => {
+    const ns = await newNamespace(client, 'run');
+    const [metricsPort, healthPort] = [await freePort(), await freePort()];
+    const child = spawn(process.execPath, [cli, 'run', '--kubeconfig', controlPlane().kubeconfigPath, '--metrics-port', String(metricsPort), '--health-port', String(healthPort), '--leader-elect', '--leader-election-namespace', ns], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      await eventually('readyz 200', async () => ((await fetch(`http://127.0.0.1:${healthPort}/readyz`)).status === 200 ? true : undefined));
+      expect((await fetch(`http://127.0.0.1:${healthPort}/healthz`)).status).to.equal(200);
+      const metrics = await eventually('leader metric', async () => {
+        const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+        return /^offline_first_leader 1$/m.test(text) ? text : undefined;
+      });
+      expect(metrics).to.contain('offline_first_reconcile_duration_seconds');
+      const lease = await client.get<{ metadata: object; spec: { holderIdentity?: string } }>(Resources.lease, ns, 'offline-first-operator');
+      expect(lease.spec.holderIdentity).to.match(/-\d+$/);
+      // Logs are JSON lines.
+      for (const line of out.trim().split('\n')) expect(() => JSON.parse(line), line).to.not.throw();
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).to.equal(0);
+    expect(out).to.contain('"msg":"stopped"');
+    const released = await client.get<{ metadata: object; spec: { holderIdentity?: string } }>(Resources.lease, ns, 'offline-first-operator');
+    expect(released.spec.holderIdentity ?? '').to.equal('');
+  });
+
+  it('says in one line that the cluster cannot be reached, and exits non-zero', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'offline-first-kubeconfig-'));
+    try {
+      const kubeconfig = join(dir, 'kubeconfig');
+      writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:1\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\nusers:\n- name: u\n  user:\n    token: x\ncurrent-context: c\n');
+      const r = spawnSync(process.execPath, [cli, 'run', '--kubeconfig', kubeconfig], { encoding: 'utf8', timeout: 30_000 });
+      expect(r.status).to.equal(1);
+      expect(r.stderr.trim().split('\n')).to.have.length(1);
+      expect(r.stderr).to.contain('cannot reach the cluster');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses bad flags with exit code 2, naming the flag', () => {
+    const r = spawnSync(process.execPath, [cli, 'run', '--metrics-port', 'eighty'], { encoding: 'utf8' });
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.contain('--metrics-port');
+    const u = spawnSync(process.execPath, [cli, 'run', '--leader'], { encoding: 'utf8' });
+    expect(u.status).to.equal(2);
+    expect(u.stderr).to.contain('unknown flag --leader');
+  });
+});
