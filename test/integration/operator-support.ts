@@ -103,8 +103,12 @@ export class OperatorWorld {
     }, timeoutMs);
   }
 
+  /** Stops this world's operators and KubeVirt, and deletes its placements so later tests' operators leave it alone. */
   async stop(): Promise<void> {
     for (const op of this.operators.splice(0)) await op.stop();
+    for (const p of (await this.client.list<OfflineFirstPlacement>(Resources.placement, this.ns)).items) {
+      await this.client.delete(Resources.placement, this.ns, p.metadata.name!);
+    }
     await this.kubevirt?.stop();
     this.kubevirt = undefined;
   }
