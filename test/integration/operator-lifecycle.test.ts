@@ -163,4 +163,28 @@ describe('the operator under limits, modes, departures and restarts', function (
     expect(both, 'samples where both replicas acted').to.equal(0);
     expect(await w.migrations()).to.have.length(2);
   });
+
+  it('reports VMs on a client that went NotReady as running offline, and brings them home when it returns leaving', async () => {
+    const home = await w.server('s1');
+    const ws = await w.workstation('ws', '900Mbit/s');
+    await putVmi(client, { name: 'vm-1', namespace: w.ns, node: home, memory: '1Gi', labels: { app: 'lab', 'offline-first.io/workstation': ws }, annotations: calm });
+    await w.startKubevirt();
+    await w.startOperator();
+    await w.placement('room', { clientBinding: { labelKey: 'offline-first.io/workstation' } });
+    await w.nodeOf('vm-1', ws);
+    const notReady = { type: 'Ready', status: 'False', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastHeartbeatTime: new Date().toISOString(), lastTransitionTime: new Date().toISOString() };
+    await client.mergePatch(Resources.node, undefined, ws, { status: { conditions: [notReady] } }, 'status');
+    const d = await w.decision('room', 'vm-1', (x) => x.reason === 'ClientOffline', 'ClientOffline');
+    expect(d.node).to.equal(ws);
+    const p = await eventually('runningOffline counted', async () => {
+      const x = await w.getPlacement('room');
+      return x.status?.vms?.runningOffline === 1 ? x : undefined;
+    });
+    expect(p.status?.placed).to.equal('1/1');
+    expect(await w.migrations()).to.have.length(1);
+    // The workstation comes back, announcing it leaves now: the VM goes home.
+    await client.mergePatch(Resources.node, undefined, ws, { metadata: { annotations: { 'offline-first.io/leaving': 'true' } } });
+    await client.mergePatch(Resources.node, undefined, ws, { status: { conditions: [{ ...notReady, status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }] } }, 'status');
+    await w.nodeOf('vm-1', home);
+  });
 });
