@@ -3,6 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ControlPlane } from '../../src/controlplane/control-plane.js';
 import { freePort } from '../../src/controlplane/ports.js';
 import { projectRoot } from '../../src/controlplane/tools.js';
 import type { KubeClient } from '../../src/kube/client.js';
@@ -58,6 +59,18 @@ describe('offline-first run', function () {
       expect(r.stderr).to.contain('cannot reach the cluster');
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says that KubeVirt is missing when its CRDs are not installed', async () => {
+    const bare = await ControlPlane.start();
+    try {
+      const r = spawnSync(process.execPath, [cli, 'run', '--kubeconfig', bare.kubeconfigPath], { encoding: 'utf8', timeout: 30_000 });
+      expect(r.status).to.equal(1);
+      expect(r.stderr.trim().split('\n')).to.have.length(1);
+      expect(r.stderr).to.contain('KubeVirt is not installed');
+    } finally {
+      await bare.stop();
     }
   });
 

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import type { KubeClient } from '../../src/kube/client.js';
+import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
 import { putVmi } from '../../src/sim/fixtures/vmis.js';
 import { OperatorWorld } from './operator-support.js';
-import { adminClient, newNamespace } from './support.js';
+import { adminClient, eventually, newNamespace } from './support.js';
 
 describe('the operator moves VMs to clients', function () {
   this.timeout(90_000);
@@ -38,6 +39,14 @@ describe('the operator moves VMs to clients', function () {
     const p = await w.getPlacement('room');
     expect(p.status?.placed).to.equal('1/1');
     expect(p.status?.conditions?.find((c) => c.type === 'Ready')?.status).to.equal('True');
+    // Events tell the story on the VMI and on the placement.
+    const reasons = async (kind: string, name: string) =>
+      (await client.list<KubeObject & { reason?: string; regarding?: { kind?: string; name?: string } }>(Resources.event, w.ns)).items
+        .filter((e) => e.regarding?.kind === kind && e.regarding.name === name)
+        .map((e) => e.reason);
+    await eventually('VMI events', async () => ((await reasons('VirtualMachineInstance', 'vm-1')).includes('MigrationSucceeded') ? true : undefined));
+    expect(await reasons('VirtualMachineInstance', 'vm-1')).to.include.members(['MovingToClient', 'MigrationSucceeded']);
+    expect(await reasons('OfflineFirstPlacement', 'room')).to.include.members(['MovingToClient', 'MigrationSucceeded']);
   });
 
   it('shows in status why each blocked VM stays: one cause per VM', async () => {
