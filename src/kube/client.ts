@@ -55,8 +55,14 @@ export class KubeClient {
   /** From an explicit kubeconfig path, or the usual defaults (KUBECONFIG, ~/.kube/config, in-cluster). */
   static load(kubeconfigPath?: string): KubeClient {
     const kc = new KubeConfig();
-    if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
-    else kc.loadFromDefault();
+    try {
+      if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
+      else kc.loadFromDefault();
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.message;
+      throw new Error(`cannot read kubeconfig ${kubeconfigPath ?? '(default locations)'}: ${why}`);
+    }
     return new KubeClient(kc);
   }
 
