@@ -120,7 +120,11 @@ export class PlacementReconciler {
     const nowIso = new Date(this.opts.now?.() ?? Date.now()).toISOString();
     const nodeByName = new Map(g.input.nodes.map((n) => [n.name, n]));
     const byPlacement = new Map<string, typeof plan.decisions[number][]>();
-    for (const d of plan.decisions) byPlacement.set(d.placementKey, [...(byPlacement.get(d.placementKey) ?? []), d]);
+    for (const d of plan.decisions) {
+      const list = byPlacement.get(d.placementKey);
+      if (list) list.push(d);
+      else byPlacement.set(d.placementKey, [d]);
+    }
     const all = this.caches.placements.list();
     for (const p of all) {
       const key = objectKey(p);

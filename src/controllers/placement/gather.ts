@@ -163,11 +163,12 @@ export function gather(o: Observed): Gathered {
     }
   }
 
+  const vmiByKey = new Map(o.vmis.map((v) => [objectKey(v), v]));
   const inFlight: InFlightMigration[] = open.map((m) => {
     const vmKey = `${m.metadata.namespace}/${m.spec.vmiName}`;
     const placementName = m.metadata.labels?.[PlacementLabels.placement];
     const state = m.status?.migrationState;
-    const vmi = o.vmis.find((v) => objectKey(v) === vmKey);
+    const vmi = vmiByKey.get(vmKey);
     const target = state?.targetNode ?? m.spec.addedNodeSelector?.['kubernetes.io/hostname'];
     const direction = m.metadata.labels?.[PlacementLabels.direction];
     return {

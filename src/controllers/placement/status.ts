@@ -69,7 +69,10 @@ export function placementStatus(p: OfflineFirstPlacement, f: PlacementFacts, now
           ? { reason: 'NoHomeNodes', message: 'homeNodeSelector matches no node; VMs could not return home' }
           : undefined;
   const claimed = f.problems.filter((x) => x.reason === 'VMClaimedByOtherPlacement');
-  conditions = setCondition(conditions, selectorProblem
+  conditions = setCondition(conditions, invalid
+    // Not evaluated: an invalid placement selects nothing, so "0 VMs matched" would be untrue.
+    ? { type: 'SelectorsMatch', status: 'Unknown', reason: 'InvalidSpec', message: 'selectors not evaluated: the spec is invalid', observedGeneration: gen }
+    : selectorProblem
     ? { type: 'SelectorsMatch', status: 'False', reason: selectorProblem.reason, message: selectorProblem.message, observedGeneration: gen }
     : claimed.length
       ? { type: 'SelectorsMatch', status: 'False', reason: 'VMClaimedByOtherPlacement', message: claimed.map((c) => c.message).slice(0, 5).join('; '), observedGeneration: gen }
