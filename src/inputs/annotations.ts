@@ -52,7 +52,8 @@ function wrap<T>(fn: () => T | undefined): Parsed<T> {
 
 function timestamp(text: string, key: string): number {
   const ms = Date.parse(text);
-  if (!/^\d{4}-\d\d-\d\dT/.test(text) || Number.isNaN(ms)) throw new Error(`${key}: expected an RFC 3339 time such as 2026-11-25T10:00:00Z, got "${text}"`);
+  // RFC 3339 requires the zone; without one, Date.parse would read the operator's local time.
+  if (!/^\d{4}-\d\d-\d\dT.*(?:Z|[+-]\d\d:\d\d)$/i.test(text) || Number.isNaN(ms)) throw new Error(`${key}: expected an RFC 3339 time such as 2026-11-25T10:00:00Z, got "${text}"`);
   return ms;
 }
 
@@ -76,14 +77,16 @@ export function linkFromAnnotations(obj: Annotated): Parsed<LinkMeasurement> {
 /** Whether the node announced it is leaving, and when (undefined time = now). */
 export function departureFromNode(node: Annotated & { spec?: { taints?: { key: string }[] } }): Parsed<{ departureAtMs?: number }> {
   const a = node.metadata.annotations ?? {};
-  return wrap(() => {
+  const flag = a[Annotations.leaving];
+  const leavingNow = flag === 'true' || (node.spec?.taints?.some((t) => t.key === LEAVING_TAINT) ?? false);
+  const parsed = wrap(() => {
     const at = a[Annotations.departureTime];
     if (at !== undefined) return { departureAtMs: timestamp(at, Annotations.departureTime) };
-    const flag = a[Annotations.leaving];
     if (flag !== undefined && flag !== 'true' && flag !== 'false') throw new Error(`${Annotations.leaving}: expected "true" or "false", got "${flag}"`);
-    if (flag === 'true' || node.spec?.taints?.some((t) => t.key === LEAVING_TAINT)) return {};
-    return undefined;
+    return leavingNow ? {} : undefined;
   });
+  // A bad annotation must not hide a valid leaving signal (the taint, or leaving "true"): leave now, and report it.
+  return parsed.error && leavingNow ? { value: {}, error: parsed.error } : parsed;
 }
 
 /** The VMI's dirty rate from its annotations: windows when given, else the mean rate. */
@@ -93,8 +96,8 @@ export function dirtyRateFromAnnotations(obj: Annotated): Parsed<DirtyRateInput>
     const windows = a[Annotations.dirtyRateWindows];
     if (windows !== undefined) {
       const parsed = windows.split(',').map((part) => {
-        const [w, r] = part.split('=');
-        if (!w || !r) throw new Error(`${Annotations.dirtyRateWindows}: expected WINDOW=RATE pairs such as 1s=2.5MB/s,5s=1.9MB/s, got "${part}"`);
+        const [w, r, ...extra] = part.split('=');
+        if (!w || !r || extra.length) throw new Error(`${Annotations.dirtyRateWindows}: expected WINDOW=RATE pairs such as 1s=2.5MB/s,5s=1.9MB/s, got "${part}"`);
         return { seconds: parseDuration(w.trim(), Annotations.dirtyRateWindows) / 1000, bytesPerSecond: parseBandwidth(r.trim(), Annotations.dirtyRateWindows) };
       });
       return parsed.length === 1 ? { kind: 'constant', bytesPerSecond: parsed[0]!.bytesPerSecond } : { kind: 'windows', windows: parsed };
