@@ -36,8 +36,8 @@ function progressLine(r: RunRecord): string {
   const d1 = r.dirtyRate?.[0]?.dirtyRateMBps;
   const parts = [
     s?.outcome ?? '?',
-    `total ${sec(s?.totalTimeMs ?? r.migration?.wallMs)}`,
-    `downtime ${s?.downtimeMs ?? '?'} ms`,
+    `total ${sec(s?.totalTimeMs ?? s?.wallMs)}`,
+    `downtime ${s?.downtimeMs ?? '?'} ms (pause ${s?.guestPauseMs ?? '?'} ms)`,
     `sent ${mb(s?.transferredBytes ?? (r.migration?.lastActive?.['ram'] as { transferred?: number } | undefined)?.transferred)}`,
     `eff ${s?.effectiveBytesPerSecond === undefined ? '?' : mb(s.effectiveBytesPerSecond) + '/s'}`,
     `link ${r.linkProbe ? mb(r.linkProbe.goodputBytesPerSecond) + '/s' : '?'}`,

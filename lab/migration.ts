@@ -38,6 +38,15 @@ export interface PassMark extends Snapshot {
   readonly eventMs: number;
 }
 
+/** A migration-relevant event from either side (MIGRATION status changes, STOP, RESUME). */
+export interface SideEvent {
+  readonly side: 'source' | 'destination';
+  readonly event: string;
+  /** ms since migrate, from QEMU's own timestamp. */
+  readonly tMs: number;
+  readonly status?: string;
+}
+
 export type MigrationOutcome = 'completed' | 'failed' | 'not-converged-within-bound';
 
 export interface MigrationRecord {
@@ -51,6 +60,10 @@ export interface MigrationRecord {
   readonly final: JsonObject;
   /** The last query-migrate while the migration was still active. */
   readonly lastActive?: JsonObject;
+  /** Source STOP to destination RESUME: the pause the guest really sees. QEMU's `downtime` is
+   * measured on the source only and ends before queued data has reached the destination. */
+  readonly guestPauseMs?: number;
+  readonly events: SideEvent[];
   readonly passCount: number;
   readonly passes: PassMark[];
   readonly snapshotStrideMs: number;
@@ -63,6 +76,9 @@ export interface MigrationRecord {
 const MAX_SNAPSHOTS = 400;
 const MAX_PASSES = 300;
 const CANCEL_GRACE_MS = 30000;
+/** How long the destination may take to drain queued data and resume after the source is done. */
+const RESUME_WAIT_MS = 60000;
+const SIDE_EVENTS = new Set(['MIGRATION', 'STOP', 'RESUME']);
 const FINAL_STATES = new Set(['completed', 'failed', 'cancelled']);
 
 function num(o: JsonObject | undefined, key: string): number | undefined {
@@ -89,7 +105,7 @@ function snapshotOf(info: JsonObject, tMs: number): Snapshot {
 
 export async function migrate(
   source: { qmp: QmpClient; pid: number },
-  destination: { pid: number },
+  destination: { qmp: QmpClient; pid: number },
   settings: MigrationSettings,
 ): Promise<MigrationRecord> {
   const qmp = source.qmp;
@@ -121,12 +137,25 @@ export async function migrate(
     );
   });
 
+  const events: SideEvent[] = [];
+  let resumed: () => void = () => undefined;
+  const destinationResumed = new Promise<void>((resolve) => (resumed = resolve));
+  const sideListener = (side: SideEvent['side']) => (e: QmpEvent) => {
+    if (!SIDE_EVENTS.has(e.event)) return;
+    const status = typeof e.data['status'] === 'string' ? e.data['status'] : undefined;
+    events.push({ side, event: e.event, tMs: Math.round(e.atMs - startMs), ...(status ? { status } : {}) });
+    if (side === 'destination' && (e.event === 'RESUME' || status === 'failed')) resumed();
+  };
+  const stopSource = qmp.onEvent(sideListener('source'));
+  const stopDestination = destination.qmp.onEvent(sideListener('destination'));
+
   const snapshots: Snapshot[] = [];
   let stride = settings.pollMs;
   let nextKeptMs = 0;
   let lastActive: JsonObject | undefined;
   let cancelledAtMs: number | undefined;
   let final: JsonObject;
+  let wallMs = 0;
   try {
     startMs = Date.now();
     await qmp.execute('migrate', { uri: settings.uri });
@@ -159,20 +188,28 @@ export async function migrate(
         throw new Error(`migration still "${status}" ${CANCEL_GRACE_MS} ms after migrate_cancel`);
       }
     }
+    wallMs = Date.now() - startMs;
     await Promise.all(pending);
+    if (final['status'] === 'completed') await Promise.race([destinationResumed, sleep(RESUME_WAIT_MS, undefined, { ref: false })]);
   } finally {
     stopListening();
+    stopSource();
+    stopDestination();
   }
+  const stop = events.find((e) => e.side === 'source' && e.event === 'STOP');
+  const resume = events.find((e) => e.side === 'destination' && e.event === 'RESUME');
   const status = String(final['status']);
   const outcome: MigrationOutcome =
     status === 'completed' ? 'completed' : status === 'cancelled' && cancelledAtMs !== undefined ? 'not-converged-within-bound' : 'failed';
   return {
     outcome,
     parameters,
-    wallMs: Date.now() - startMs,
+    wallMs,
     ...(cancelledAtMs !== undefined ? { cancelledAtMs } : {}),
     final,
     ...(lastActive ? { lastActive } : {}),
+    ...(stop && resume ? { guestPauseMs: resume.tMs - stop.tMs } : {}),
+    events,
     passCount,
     passes: passes.sort((a, b) => a.pass - b.pass),
     snapshotStrideMs: stride,

@@ -54,7 +54,9 @@ export class LabNetwork {
   /** Sends TCP data from source to destination for `seconds` and reports the receiver's goodput. */
   async probe(port: number, seconds: number): Promise<LinkProbe> {
     const script = fileURLToPath(new URL('./link-probe.js', import.meta.url));
-    const sink = spawn('ip', ['netns', 'exec', this.destination, process.execPath, script, 'sink', DESTINATION_ADDRESS, String(port)], {
+    // Our own binary through /proc: it still runs if node_modules is reinstalled meanwhile.
+    const node = `/proc/${process.pid}/exe`;
+    const sink = spawn('ip', ['netns', 'exec', this.destination, node, script, 'sink', DESTINATION_ADDRESS, String(port)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const exited = once(sink, 'exit');
@@ -68,7 +70,7 @@ export class LabNetwork {
         });
       });
       await Promise.race([listening, exited]);
-      await run('ip', ['netns', 'exec', this.source, process.execPath, script, 'send', DESTINATION_ADDRESS, String(port), String(seconds)]);
+      await run('ip', ['netns', 'exec', this.source, node, script, 'send', DESTINATION_ADDRESS, String(port), String(seconds)]);
       await exited;
       const line = out.split('\n').find((l) => l.startsWith('{'));
       if (!line) throw new Error(`link probe printed no result: ${out}`);

@@ -37,6 +37,8 @@ export class QemuProcess {
   static async start(spec: QemuSpec): Promise<QemuProcess> {
     const args = [
       'netns', 'exec', spec.netns, 'qemu-system-x86_64',
+      // Named threads ("CPU 0/TCG", "live_migration") make the per-thread CPU accounting useful.
+      '-name', 'lab,debug-threads=on',
       '-machine', 'pc', '-accel', 'tcg', '-m', String(spec.memoryMiB), '-smp', '1',
       '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-nic', 'none', '-no-reboot',
       '-kernel', spec.kernel, '-initrd', spec.initrd, '-append', spec.append,
@@ -102,10 +104,10 @@ export class QemuProcess {
     if (this.exited) return;
     const gone = once(this.child, 'exit');
     this.qmp.execute('quit').catch(() => undefined);
-    const done = await Promise.race([gone.then(() => true), sleep(3000).then(() => false)]);
+    const done = await Promise.race([gone.then(() => true), sleep(3000, undefined, { ref: false }).then(() => false)]);
     if (!done) {
       this.child.kill('SIGKILL');
-      await Promise.race([gone, sleep(2000)]);
+      await Promise.race([gone, sleep(2000, undefined, { ref: false })]);
     }
     this.qmp.close();
   }

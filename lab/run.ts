@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { measureDirtyRate, type DirtyRateMeasurement, type DirtyRateWindow } from './dirty-rate.js';
 import type { LabImages } from './images.js';
@@ -59,7 +59,14 @@ export interface RunRecord {
   readonly id: string;
   readonly grid: string;
   readonly startedAt: string;
-  readonly host: { readonly qemu: string; readonly accel: 'tcg'; readonly cores: number; readonly guestKernel: string };
+  readonly host: {
+    readonly qemu: string;
+    readonly accel: 'tcg';
+    readonly cores: number;
+    readonly guestKernel: string;
+    /** 1-minute load average before the run: other work on the machine competes with TCG. */
+    readonly loadAverage1m: number;
+  };
   readonly config: RunConfig;
   readonly linkProbe?: LinkProbe;
   readonly guest?: GuestReport;
@@ -75,7 +82,11 @@ export interface RunSummary {
   readonly outcome: MigrationRecord['outcome'];
   readonly totalTimeMs?: number;
   readonly downtimeMs?: number;
+  /** Source STOP to destination RESUME (see MigrationRecord.guestPauseMs). */
+  readonly guestPauseMs?: number;
   readonly setupTimeMs?: number;
+  /** migrate to the end of polling (completion, or the cancel taking effect). */
+  readonly wallMs: number;
   readonly transferredBytes?: number;
   readonly normalBytes?: number;
   readonly dirtySyncCount?: number;
@@ -122,7 +133,9 @@ export function summarize(m: MigrationRecord): RunSummary {
     outcome: m.outcome,
     totalTimeMs: total,
     downtimeMs: n(f, 'downtime'),
+    guestPauseMs: m.guestPauseMs,
     setupTimeMs: setup,
+    wallMs: m.wallMs,
     transferredBytes: transferred,
     normalBytes: n(ram, 'normal-bytes'),
     dirtySyncCount: n(ram, 'dirty-sync-count'),
@@ -142,7 +155,13 @@ export async function runOne(config: RunConfig, grid: string, images: LabImages)
     id: config.id,
     grid,
     startedAt,
-    host: { qemu: images.qemu, accel: 'tcg' as const, cores: cpus().length, guestKernel: images.kernel.split('/').slice(-2, -1)[0] ?? images.kernel },
+    host: {
+      qemu: images.qemu,
+      accel: 'tcg' as const,
+      cores: cpus().length,
+      guestKernel: images.kernel.split('/').slice(-2, -1)[0] ?? images.kernel,
+      loadAverage1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+    },
     config,
   };
   const dir = await mkdtemp(`${tmpdir()}/offline-first-lab-`);
