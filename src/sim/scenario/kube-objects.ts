@@ -1,0 +1,171 @@
+/**
+ * The simulated cluster as the operator sees it: Node, VirtualMachineInstance, migration and
+ * OfflineFirstPlacement objects built with the same fixtures the integration tests use, carrying
+ * the documented annotations (link, departure, dirty rate, guest used). The offline-first strategy
+ * feeds them to the operator's own gatherer, so the simulator plans from exactly what the operator
+ * would read. Timestamps in the objects are simulated time.
+ */
+import { Annotations } from '../../inputs/annotations.js';
+import { KubevirtLabels, type VirtualMachineInstance, type VirtualMachineInstanceMigration, type Volume } from '../../kube/kubevirt.js';
+import type { Node } from '../../kube/node.js';
+import { PlacementLabels, type OfflineFirstPlacement } from '../../kube/placement.js';
+import { matchesSelector } from '../../kube/selectors.js';
+import { nodeFromFixture } from '../fixtures/nodes.js';
+import { vmiFromFixture } from '../fixtures/vmis.js';
+import { isoTime } from './clock.js';
+import type { Scenario, ScenarioNode, ScenarioPlacement, ScenarioVm } from './types.js';
+import type { NodeState, OpenMigration, SimWorld, SucceededMove } from './world.js';
+import type { Observed } from '../../controllers/placement/gather.js';
+
+/** Workstation CPUs as the fixtures' clientWorkstation() has them. */
+const CLIENT_INTEL_CPU = { hostModel: 'Skylake-Client-IBRS', usableModels: ['Skylake-Client-IBRS', 'Haswell-noTSX-IBRS'] };
+
+function baseNode(n: ScenarioNode, startMs: number): Node {
+  const clientDefaults = n.role === 'client' && n.cpu.vendor === 'Intel' ? CLIENT_INTEL_CPU : {};
+  const node = nodeFromFixture({
+    name: n.name,
+    labels: { ...n.labels },
+    arch: n.cpu.arch,
+    cpuVendor: n.cpu.vendor,
+    ...clientDefaults,
+    ...(n.cpu.hostModel ? { hostModel: n.cpu.hostModel } : {}),
+    ...(n.cpu.usableModels ? { usableModels: n.cpu.usableModels } : {}),
+    cpu: n.capacity.cpu,
+    memory: n.capacity.memory,
+  });
+  // The fixture stamps the wall clock; the simulation has its own.
+  delete node.metadata.annotations?.[KubevirtLabels.heartbeat];
+  node.metadata.creationTimestamp = isoTime(startMs);
+  return node;
+}
+
+function volumesOf(vm: ScenarioVm): Volume[] {
+  return vm.volumes.map((kind, i): Volume => {
+    const name = `${kind.toLowerCase()}-${i}`;
+    switch (kind) {
+      case 'persistentVolumeClaim':
+        return { name, persistentVolumeClaim: { claimName: `${vm.name}-home` } };
+      case 'dataVolume':
+        return { name, dataVolume: { name: `${vm.name}-data` } };
+      default:
+        return { name, [kind]: {} } as Volume;
+    }
+  });
+}
+
+/** The binding label or annotation each placement that selects the VM reads its client from. */
+function binding(vm: ScenarioVm, placements: readonly ScenarioPlacement[]): { labels: Record<string, string>; annotations: Record<string, string> } {
+  const labels: Record<string, string> = {};
+  const annotations: Record<string, string> = {};
+  if (vm.client === undefined) return { labels, annotations };
+  for (const p of placements) {
+    if (p.namespace !== vm.namespace || !matchesSelector(p.spec.vmSelector, vm.labels)) continue;
+    if (p.spec.clientBinding?.labelKey) labels[p.spec.clientBinding.labelKey] = vm.client;
+    if (p.spec.clientBinding?.annotationKey) annotations[p.spec.clientBinding.annotationKey] = vm.client;
+  }
+  return { labels, annotations };
+}
+
+function baseVmi(vm: ScenarioVm, scenario: Scenario): VirtualMachineInstance {
+  const bound = binding(vm, scenario.placements);
+  const annotations: Record<string, string> = { ...bound.annotations };
+  if (vm.dirtyRateKnown) {
+    if (vm.dirtyRateText.windows) annotations[Annotations.dirtyRateWindows] = vm.dirtyRateText.windows;
+    else if (vm.dirtyRateText.rate) annotations[Annotations.dirtyRate] = vm.dirtyRateText.rate;
+  }
+  if (vm.guestUsedBytes !== undefined) annotations[Annotations.guestUsed] = String(vm.guestUsedBytes);
+  const vmi = vmiFromFixture({
+    name: vm.name,
+    namespace: vm.namespace,
+    node: vm.startNode,
+    memory: String(vm.memoryBytes),
+    cpuModel: vm.cpuModel,
+    labels: { ...vm.labels, ...bound.labels },
+    annotations,
+    volumes: volumesOf(vm),
+    liveMigratable: vm.liveMigratable,
+  });
+  const at = isoTime(scenario.startMs);
+  for (const c of vmi.status?.conditions ?? []) c.lastTransitionTime = at;
+  vmi.metadata.creationTimestamp = at;
+  return vmi;
+}
+
+function placementObject(p: ScenarioPlacement, startMs: number): OfflineFirstPlacement {
+  return { apiVersion: 'placement.offline-first.io/v1alpha1', kind: 'OfflineFirstPlacement', metadata: { name: p.name, namespace: p.namespace, creationTimestamp: isoTime(startMs) }, spec: p.spec };
+}
+
+function migrationObject(m: OpenMigration | SucceededMove): VirtualMachineInstanceMigration {
+  const [namespace, vmiName] = m.vmKey.split('/') as [string, string];
+  const labels: Record<string, string> = {};
+  if (m.placementKey) labels[PlacementLabels.placement] = m.placementKey.slice(m.placementKey.indexOf('/') + 1);
+  const metadata = { name: `sim-${m.id}`, namespace, labels };
+  if ('run' in m) {
+    labels[PlacementLabels.direction] = m.direction;
+    return {
+      metadata,
+      spec: { vmiName, addedNodeSelector: { 'kubernetes.io/hostname': m.target } },
+      status: { phase: 'Running', migrationState: { sourceNode: m.source, targetNode: m.target, startTimestamp: isoTime(m.startMs) } },
+    };
+  }
+  return { metadata, spec: { vmiName }, status: { phase: 'Succeeded', migrationState: { completed: true, endTimestamp: isoTime(m.endMs) } } };
+}
+
+/** Builds each object once and dresses it with the current state on every plan. */
+export class KubeView {
+  private readonly nodes: Map<string, Node>;
+  private readonly vmis: Map<string, VirtualMachineInstance>;
+  private readonly placements: OfflineFirstPlacement[];
+
+  constructor(private readonly world: SimWorld) {
+    const s = world.scenario;
+    this.nodes = new Map(s.nodes.map((n) => [n.name, baseNode(n, s.startMs)]));
+    this.vmis = new Map(s.vms.map((vm) => [vm.key, baseVmi(vm, s)]));
+    this.placements = s.placements.map((p) => placementObject(p, s.startMs));
+  }
+
+  observed(nowMs: number): Observed {
+    const w = this.world;
+    const nodes = [...this.nodes.entries()].map(([name, base]) => this.node(base, w.node(name), nowMs));
+    const vmis = w.vms.map((vm) => {
+      const base = this.vmis.get(vm.spec.key)!;
+      return {
+        ...base,
+        metadata: { ...base.metadata, labels: { ...base.metadata.labels, [KubevirtLabels.nodeName]: vm.node } },
+        status: { ...base.status, nodeName: vm.node },
+      };
+    });
+    const migrations = [...w.openMigrations(), ...w.succeeded].map(migrationObject);
+    return { placements: this.placements, vmis, migrations, nodes, nowMs, clusterLimits: w.scenario.kubevirt };
+  }
+
+  private node(base: Node, state: NodeState, nowMs: number): Node {
+    const annotations: Record<string, string> = { ...base.metadata.annotations };
+    const link = state.spec.link;
+    if (link && state.linkMeasuredAtMs !== undefined) {
+      annotations[Annotations.linkBandwidth] = `${link.bandwidthBytesPerSecond * 8}bit/s`;
+      annotations[Annotations.linkRtt] = `${link.rttMs}ms`;
+      annotations[Annotations.linkMeasuredAt] = isoTime(state.linkMeasuredAtMs);
+    }
+    if (state.departureAtMs !== undefined) annotations[Annotations.departureTime] = isoTime(state.departureAtMs);
+    const ready = state.online;
+    const at = isoTime(nowMs);
+    return {
+      ...base,
+      metadata: { ...base.metadata, annotations },
+      status: {
+        ...base.status,
+        conditions: [
+          {
+            type: 'Ready',
+            status: ready ? 'True' : 'False',
+            reason: ready ? 'KubeletReady' : 'NodeStatusUnknown',
+            message: ready ? 'kubelet is posting ready status' : 'the client is disconnected',
+            lastHeartbeatTime: at,
+            lastTransitionTime: at,
+          },
+        ],
+      },
+    };
+  }
+}

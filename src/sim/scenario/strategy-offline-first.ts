@@ -1,0 +1,42 @@
+/**
+ * The operator, in the simulator: the simulated cluster is dressed as Kubernetes objects, the
+ * operator's gatherer builds the plan input from them, and planPlacements decides, exactly as in
+ * the placement controller. Every planned migration starts (Enforce); a Recommend placement is
+ * simulated as if it were switched to Enforce, since the question is what it would do.
+ */
+import { gather } from '../../controllers/placement/gather.js';
+import { planPlacements } from '../../domain/placement/index.js';
+import { KubeView } from './kube-objects.js';
+import type { StartRequest, Strategy, StrategyPlan } from './strategy.js';
+import type { SimWorld } from './world.js';
+
+/** The operator never re-plans sooner than this after asking to (a requeue of 0 would spin). */
+const MIN_REQUEUE_MS = 1000;
+
+export class OfflineFirstStrategy implements Strategy {
+  readonly name = 'offline-first' as const;
+  private view: KubeView | undefined;
+
+  plan(world: SimWorld, nowMs: number): StrategyPlan {
+    this.view ??= new KubeView(world);
+    const g = gather(this.view.observed(nowMs));
+    const plan = planPlacements(g.input);
+    const starts: StartRequest[] = plan.migrations.map((m) => ({
+      vmKey: m.vmKey,
+      placementKey: m.placementKey,
+      target: m.targetNode,
+      direction: m.direction,
+      predictedSeconds: m.predictedSeconds,
+      reason: m.reason,
+      options: g.placements.get(m.placementKey)!.policy.migration,
+    }));
+    const warnings = [...g.problems.map((p) => `${p.placementKey}: ${p.reason}: ${p.message}`), ...g.inputErrors];
+    return {
+      starts,
+      decisions: plan.decisions,
+      plan,
+      ...(plan.requeueAfterMs !== undefined ? { wakeAtMs: nowMs + Math.max(MIN_REQUEUE_MS, plan.requeueAfterMs) } : {}),
+      ...(warnings.length > 0 ? { warnings } : {}),
+    };
+  }
+}
