@@ -1,5 +1,5 @@
 /** HTTP endpoints: /metrics on the metrics port; /healthz and /readyz on the health port. */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 
 export interface Endpoints {
@@ -20,24 +20,22 @@ function listen(server: Server, port: number, host: string): Promise<Server> {
 }
 
 export async function serveEndpoints(e: Endpoints, metricsPort: number, healthPort: number, host = '0.0.0.0'): Promise<() => Promise<void>> {
-  const metrics = createServer((req, res) => {
-    if (req.url !== '/metrics') {
-      res.writeHead(404).end('not found\n');
+  const sameServer = metricsPort === healthPort;
+  const handler = (serveMetrics: boolean, serveHealth: boolean) => (req: IncomingMessage, res: ServerResponse) => {
+    if (serveMetrics && req.url === '/metrics') {
+      e.registry.metrics().then(
+        (body) => res.writeHead(200, { 'content-type': e.registry.contentType }).end(body),
+        (err: unknown) => res.writeHead(500).end(String(err)),
+      );
       return;
     }
-    e.registry.metrics().then(
-      (body) => res.writeHead(200, { 'content-type': e.registry.contentType }).end(body),
-      (err: unknown) => res.writeHead(500).end(String(err)),
-    );
-  });
-  const health = createServer((req, res) => {
-    const ok = req.url === '/healthz' ? e.live() : req.url === '/readyz' ? e.ready() : undefined;
+    const ok = !serveHealth ? undefined : req.url === '/healthz' ? e.live() : req.url === '/readyz' ? e.ready() : undefined;
     if (ok === undefined) res.writeHead(404).end('not found\n');
     else res.writeHead(ok ? 200 : 503).end(ok ? 'ok\n' : 'not ready\n');
-  });
-  const servers = [await listen(metrics, metricsPort, host)];
-  servers.push(metricsPort === healthPort ? metrics : await listen(health, healthPort, host));
+  };
+  const servers = [await listen(createServer(handler(true, sameServer)), metricsPort, host)];
+  if (!sameServer) servers.push(await listen(createServer(handler(false, true)), healthPort, host));
   return async () => {
-    for (const s of new Set(servers)) await new Promise<void>((r) => s.close(() => r()));
+    for (const s of servers) await new Promise<void>((r) => s.close(() => r()));
   };
 }

@@ -58,7 +58,8 @@ export async function createMigration(client: KubeClient, vmi: VirtualMachineIns
     if (isAlreadyExists(err)) return { kind: 'adopted', migration: m };
     // KubeVirt's admission refuses it (another migration open, VMI not migratable): not retried now;
     // the next plan sees the new state.
-    if (err instanceof KubeApiError && (err.status === 400 || err.status === 403 || err.status === 422)) return { kind: 'refused', message: err.message };
+    // A 403 is a missing permission, not KubeVirt's verdict: it stays an error and is retried.
+    if (err instanceof KubeApiError && (err.status === 400 || err.status === 422)) return { kind: 'refused', message: err.message };
     throw err;
   }
 }

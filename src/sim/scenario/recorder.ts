@@ -4,11 +4,18 @@
  * servers, round-trip time saved). The state is piecewise constant between events, so integrating
  * from one event to the next is exact.
  */
-import type { Decision } from '../../domain/placement/index.js';
+import { Reasons, type Decision, type Reason } from '../../domain/placement/index.js';
 import type { MigrationRecord, RunSummary, Sample, SimEvent, TrackSegment, VmLocation } from './results.js';
 import type { SimWorld, VmState } from './world.js';
 
 const HOUR_MS = 3_600_000;
+
+/** Reasons a VM stays that only say "not now" (its client is away, a limit, a cooldown), not "no". */
+const PASSING_REASONS: ReadonlySet<Reason> = new Set([
+  Reasons.Placed, Reasons.Migrating, Reasons.Cooldown, Reasons.ConcurrencyLimit, Reasons.HysteresisHold, Reasons.NodeNotReady,
+  Reasons.ClientLeaving, Reasons.ClientOffline, Reasons.NotBoundClient, Reasons.OfflineCapabilityWanted, Reasons.CloudLatencyHigh,
+  Reasons.CloudBandwidthLow, Reasons.BetterClient, Reasons.InsufficientMemory, Reasons.InsufficientCPU,
+]);
 const GIB = 1024 ** 3;
 
 export class RunRecorder {
@@ -25,6 +32,7 @@ export class RunRecorder {
   private peakOnClients = 0;
   private caught = 0;
   private readonly lastDecision = new Map<string, Decision>();
+  private readonly refusedBy = new Map<string, Set<string>>();
 
   constructor(private readonly world: SimWorld) {
     this.lastMs = world.scenario.startMs;
@@ -94,6 +102,10 @@ export class RunRecorder {
   /** Logs the decisions that changed since the last plan. */
   decisions(atMs: number, decisions: readonly Decision[]): void {
     for (const d of decisions) {
+      if ((d.action === 'Stay' || d.action === 'Blocked') && !PASSING_REASONS.has(d.reason)) {
+        const vms = this.refusedBy.get(d.reason) ?? new Set<string>();
+        this.refusedBy.set(d.reason, vms.add(d.vmKey));
+      }
       const before = this.lastDecision.get(d.vmKey);
       this.lastDecision.set(d.vmKey, d);
       if (before && before.action === d.action && before.reason === d.reason && before.desiredNode === d.desiredNode) continue;
@@ -124,8 +136,8 @@ export class RunRecorder {
     const failedBy: Record<string, number> = {};
     for (const m of ended) if (m.failure) failedBy[m.failure] = (failedBy[m.failure] ?? 0) + 1;
     const longest = records.reduce<MigrationRecord | undefined>((a, m) => (!a || m.seconds > a.seconds ? m : a), undefined);
-    const finalReasons: Record<string, number> = {};
-    for (const d of this.lastDecision.values()) finalReasons[d.reason] = (finalReasons[d.reason] ?? 0) + 1;
+    const refusedBy: Record<string, string[]> = {};
+    for (const [reason, vms] of [...this.refusedBy].sort((a, b) => b[1].size - a[1].size)) refusedBy[reason] = [...vms].sort();
     const onClientsAtEnd = this.world.vms.filter((vm) => {
       const n = this.world.node(vm.node);
       return n.spec.role === 'client' && n.online;
@@ -156,7 +168,7 @@ export class RunRecorder {
       refusedMoves: refused,
       meanRttSavedMs: this.onClientMs > 0 ? this.rttSavedMsTimesMs / this.onClientMs : 0,
       slowerThanPredicted: ended.filter((m) => m.predictedSeconds !== undefined && m.outcome === 'Succeeded' && m.seconds > m.predictedSeconds + 1e-6).length,
-      finalReasons,
+      refusedBy,
     };
   }
 }

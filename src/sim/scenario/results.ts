@@ -114,8 +114,8 @@ export interface RunSummary {
   readonly meanRttSavedMs: number;
   /** offline-first: migrations that took longer than predicted (0 when the model holds). */
   readonly slowerThanPredicted: number;
-  /** offline-first: the last decision's reason per VM, counted. */
-  readonly finalReasons: Readonly<Record<string, number>>;
+  /** offline-first: VMs refused a move (or a return) at least once, by the reason (not passing ones such as a limit or an absent client). */
+  readonly refusedBy: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface SimulationRun {
