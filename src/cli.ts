@@ -22,6 +22,18 @@ const commands: Record<string, Command> = {
     summary: 'start or stop a local control plane (kube-apiserver + etcd) for development',
     load: () => import('./commands/cluster.js'),
   },
+  simulate: {
+    summary: 'simulate the operator (and a naive rebalancer) on a described cluster over a day',
+    load: () => import('./commands/simulate.js'),
+  },
+  plan: {
+    summary: 'show what the operator would do right now on a cluster (read-only)',
+    load: () => import('./commands/plan.js'),
+  },
+  demo: {
+    summary: 'run the lab room on a local control plane with the operator, and watch it',
+    load: () => import('./commands/demo.js'),
+  },
 };
 
 function usage(): string {

@@ -10,8 +10,8 @@ import { KubevirtLabels, type VirtualMachineInstance, type VirtualMachineInstanc
 import type { Node } from '../../kube/node.js';
 import { PlacementLabels, type OfflineFirstPlacement } from '../../kube/placement.js';
 import { matchesSelector } from '../../kube/selectors.js';
-import { nodeFromFixture } from '../fixtures/nodes.js';
-import { vmiFromFixture } from '../fixtures/vmis.js';
+import { nodeFromFixture, type NodeFixture } from '../fixtures/nodes.js';
+import { vmiFromFixture, type VmiFixture } from '../fixtures/vmis.js';
 import { isoTime } from './clock.js';
 import type { Scenario, ScenarioNode, ScenarioPlacement, ScenarioVm } from './types.js';
 import type { NodeState, OpenMigration, SimWorld, SucceededMove } from './world.js';
@@ -20,9 +20,10 @@ import type { Observed } from '../../controllers/placement/gather.js';
 /** Workstation CPUs as the fixtures' clientWorkstation() has them. */
 const CLIENT_INTEL_CPU = { hostModel: 'Skylake-Client-IBRS', usableModels: ['Skylake-Client-IBRS', 'Haswell-noTSX-IBRS'] };
 
-function baseNode(n: ScenarioNode, startMs: number): Node {
+/** A scenario node as the fixtures describe one (labels, CPU, capacity); link and state come on top. */
+export function nodeFixtureOf(n: ScenarioNode): NodeFixture {
   const clientDefaults = n.role === 'client' && n.cpu.vendor === 'Intel' ? CLIENT_INTEL_CPU : {};
-  const node = nodeFromFixture({
+  return {
     name: n.name,
     labels: { ...n.labels },
     arch: n.cpu.arch,
@@ -32,7 +33,21 @@ function baseNode(n: ScenarioNode, startMs: number): Node {
     ...(n.cpu.usableModels ? { usableModels: n.cpu.usableModels } : {}),
     cpu: n.capacity.cpu,
     memory: n.capacity.memory,
-  });
+  };
+}
+
+/** The link measurement annotations a link agent would publish for this node. */
+export function linkAnnotations(n: ScenarioNode, measuredAtMs: number): Record<string, string> {
+  if (!n.link) return {};
+  return {
+    [Annotations.linkBandwidth]: `${n.link.bandwidthBytesPerSecond * 8}bit/s`,
+    [Annotations.linkRtt]: `${n.link.rttMs}ms`,
+    [Annotations.linkMeasuredAt]: isoTime(measuredAtMs),
+  };
+}
+
+function baseNode(n: ScenarioNode, startMs: number): Node {
+  const node = nodeFromFixture(nodeFixtureOf(n));
   // The fixture stamps the wall clock; the simulation has its own.
   delete node.metadata.annotations?.[KubevirtLabels.heartbeat];
   node.metadata.creationTimestamp = isoTime(startMs);
@@ -66,15 +81,16 @@ function binding(vm: ScenarioVm, placements: readonly ScenarioPlacement[]): { la
   return { labels, annotations };
 }
 
-function baseVmi(vm: ScenarioVm, scenario: Scenario): VirtualMachineInstance {
-  const bound = binding(vm, scenario.placements);
+/** A scenario VM as a running VMI fixture, with the annotations and binding label the operator reads. */
+export function vmiFixtureOf(vm: ScenarioVm, placements: readonly ScenarioPlacement[]): VmiFixture {
+  const bound = binding(vm, placements);
   const annotations: Record<string, string> = { ...bound.annotations };
   if (vm.dirtyRateKnown) {
     if (vm.dirtyRateText.windows) annotations[Annotations.dirtyRateWindows] = vm.dirtyRateText.windows;
     else if (vm.dirtyRateText.rate) annotations[Annotations.dirtyRate] = vm.dirtyRateText.rate;
   }
   if (vm.guestUsedBytes !== undefined) annotations[Annotations.guestUsed] = String(vm.guestUsedBytes);
-  const vmi = vmiFromFixture({
+  return {
     name: vm.name,
     namespace: vm.namespace,
     node: vm.startNode,
@@ -84,14 +100,18 @@ function baseVmi(vm: ScenarioVm, scenario: Scenario): VirtualMachineInstance {
     annotations,
     volumes: volumesOf(vm),
     liveMigratable: vm.liveMigratable,
-  });
+  };
+}
+
+function baseVmi(vm: ScenarioVm, scenario: Scenario): VirtualMachineInstance {
+  const vmi = vmiFromFixture(vmiFixtureOf(vm, scenario.placements));
   const at = isoTime(scenario.startMs);
   for (const c of vmi.status?.conditions ?? []) c.lastTransitionTime = at;
   vmi.metadata.creationTimestamp = at;
   return vmi;
 }
 
-function placementObject(p: ScenarioPlacement, startMs: number): OfflineFirstPlacement {
+export function placementObject(p: ScenarioPlacement, startMs: number): OfflineFirstPlacement {
   return { apiVersion: 'placement.offline-first.io/v1alpha1', kind: 'OfflineFirstPlacement', metadata: { name: p.name, namespace: p.namespace, creationTimestamp: isoTime(startMs) }, spec: p.spec };
 }
 
@@ -141,12 +161,7 @@ export class KubeView {
 
   private node(base: Node, state: NodeState, nowMs: number): Node {
     const annotations: Record<string, string> = { ...base.metadata.annotations };
-    const link = state.spec.link;
-    if (link && state.linkMeasuredAtMs !== undefined) {
-      annotations[Annotations.linkBandwidth] = `${link.bandwidthBytesPerSecond * 8}bit/s`;
-      annotations[Annotations.linkRtt] = `${link.rttMs}ms`;
-      annotations[Annotations.linkMeasuredAt] = isoTime(state.linkMeasuredAtMs);
-    }
+    if (state.linkMeasuredAtMs !== undefined) Object.assign(annotations, linkAnnotations(state.spec, state.linkMeasuredAtMs));
     if (state.departureAtMs !== undefined) annotations[Annotations.departureTime] = isoTime(state.departureAtMs);
     const ready = state.online;
     const at = isoTime(nowMs);
