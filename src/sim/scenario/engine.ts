@@ -229,7 +229,8 @@ class Simulation {
   private endMigration(vm: VmState, atMs: number, brokenBy?: 'TargetLeft' | 'SourceLeft'): void {
     const m = vm.migration!;
     delete vm.migration;
-    const seconds = (atMs - m.startMs) / 1000;
+    // The model's own duration when it ran its course: epoch milliseconds would round it.
+    const seconds = brokenBy === undefined ? m.run.seconds : (atMs - m.startMs) / 1000;
     const succeeded = brokenBy === undefined && m.run.succeeds;
     const failure: MigrationFailure | undefined = brokenBy ?? m.run.failure;
     const bytes = bytesSentBy(m.run, seconds);

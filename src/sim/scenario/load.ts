@@ -3,7 +3,7 @@
  * an anchor: `- {<<: *workstation, first: 9}`), then checked by parse-scenario.ts. Errors say
  * where: the line for bad YAML, the field for a bad value.
  */
-import { CORE_SCHEMA, load, mergeTag } from 'js-yaml';
+import { CORE_SCHEMA, load, mergeTag, YAMLException } from 'js-yaml';
 import { BUILTIN_SCENARIOS } from './builtin/index.js';
 import { ScenarioError } from './field-reader.js';
 import { parseScenario, type ParseOptions } from './parse-scenario.js';
@@ -16,6 +16,9 @@ export function scenarioFromYaml(text: string, opts: ParseOptions): Scenario {
   try {
     doc = load(text, { schema: SCHEMA });
   } catch (err) {
+    if (err instanceof YAMLException && err.mark) {
+      throw new ScenarioError('', `not valid YAML at line ${err.mark.line + 1}, column ${err.mark.column + 1}: ${err.reason}`);
+    }
     throw new ScenarioError('', `not valid YAML: ${err instanceof Error ? err.message : String(err)}`);
   }
   return parseScenario(doc, opts);
