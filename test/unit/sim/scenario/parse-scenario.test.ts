@@ -3,6 +3,9 @@
  * with an error that names the field (table-driven, one small change each).
  */
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../../../../src/controlplane/tools.js';
 import { ScenarioError } from '../../../../src/sim/scenario/field-reader.js';
 import { builtinScenario, scenarioFromYaml } from '../../../../src/sim/scenario/load.js';
 import { BUILTIN_SCENARIOS } from '../../../../src/sim/scenario/builtin/index.js';
@@ -83,6 +86,16 @@ placements:
     expect(s.vms[0]!.dirtyRate).to.deep.equal({ kind: 'windows', windows: [{ seconds: 1, bytesPerSecond: 2.5e6 }, { seconds: 5, bytesPerSecond: 1.9e6 }] });
     expect(s.vms[0]!.dirtyRateText).to.deep.equal({ windows: '1s=2.5MB/s,5s=1.9MB/s' });
     expect(s.placements[0]!.policy.mode).to.equal('Recommend');
+  });
+
+  it('accepts the example of the README', () => {
+    const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
+    const example = /```yaml\n(name: my-lab\n[\s\S]*?)```/.exec(readme);
+    expect(example, 'the README has a scenario example').not.to.equal(null);
+    const s = scenarioFromYaml(example![1]!, parseOptions());
+    expect(s.nodes).to.have.length(28);
+    expect(s.vms.map((v) => v.name)).to.deep.equal(['student-01', 'student-02', 'student-03']);
+    expect(s.vms[2]).to.include({ startNode: 'dc-2', dirtyRateKnown: false });
   });
 
   for (const name of Object.keys(BUILTIN_SCENARIOS)) {
