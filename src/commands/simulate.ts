@@ -33,7 +33,7 @@ where KubeVirt would abort them. Without --strategy, the three strategies run si
   offline-first  the operator (every placement acts as Enforce)
   naive          every eligible VM to its client at once, no cost model, no thresholds
   none           everything stays in the data centre
-Built-in scenarios: ${Object.entries(BUILTIN_SCENARIOS).map(([name, s]) => `\n  ${name.padEnd(10)} ${s.summary}`).join('')}
+Built-in scenarios:${Object.entries(BUILTIN_SCENARIOS).map(([name, s]) => `\n  ${name.padEnd(10)} ${s.summary}`).join('')}
 Without --scenario or --file, lab-room runs. --print-scenario prints a built-in one as a starting
 point for your own file; the README describes the format.`;
 

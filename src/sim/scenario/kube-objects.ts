@@ -37,12 +37,22 @@ export function nodeFixtureOf(n: ScenarioNode): NodeFixture {
 }
 
 /** The link measurement annotations a link agent would publish for this node. */
-export function linkAnnotations(n: ScenarioNode, measuredAtMs: number): Record<string, string> {
+export function linkAnnotations(n: ScenarioNode, measuredAtMs: number, iso: (ms: number) => string = isoTime): Record<string, string> {
   if (!n.link) return {};
   return {
     [Annotations.linkBandwidth]: `${n.link.bandwidthBytesPerSecond * 8}bit/s`,
     [Annotations.linkRtt]: `${n.link.rttMs}ms`,
-    [Annotations.linkMeasuredAt]: isoTime(measuredAtMs),
+    [Annotations.linkMeasuredAt]: iso(measuredAtMs),
+  };
+}
+
+/** isoTime with a memory: one plan writes the same few instants on every object. */
+function memoisedIsoTime(): (ms: number) => string {
+  const seen = new Map<number, string>();
+  return (ms) => {
+    let text = seen.get(ms);
+    if (text === undefined) seen.set(ms, (text = isoTime(ms)));
+    return text;
   };
 }
 
@@ -115,7 +125,7 @@ export function placementObject(p: ScenarioPlacement, startMs: number): OfflineF
   return { apiVersion: 'placement.offline-first.io/v1alpha1', kind: 'OfflineFirstPlacement', metadata: { name: p.name, namespace: p.namespace, creationTimestamp: isoTime(startMs) }, spec: p.spec };
 }
 
-function migrationObject(m: OpenMigration | SucceededMove): VirtualMachineInstanceMigration {
+function migrationObject(m: OpenMigration | SucceededMove, iso: (ms: number) => string): VirtualMachineInstanceMigration {
   const [namespace, vmiName] = m.vmKey.split('/') as [string, string];
   const labels: Record<string, string> = {};
   if (m.placementKey) labels[PlacementLabels.placement] = m.placementKey.slice(m.placementKey.indexOf('/') + 1);
@@ -125,10 +135,10 @@ function migrationObject(m: OpenMigration | SucceededMove): VirtualMachineInstan
     return {
       metadata,
       spec: { vmiName, addedNodeSelector: { 'kubernetes.io/hostname': m.target } },
-      status: { phase: 'Running', migrationState: { sourceNode: m.source, targetNode: m.target, startTimestamp: isoTime(m.startMs) } },
+      status: { phase: 'Running', migrationState: { sourceNode: m.source, targetNode: m.target, startTimestamp: iso(m.startMs) } },
     };
   }
-  return { metadata, spec: { vmiName }, status: { phase: 'Succeeded', migrationState: { completed: true, endTimestamp: isoTime(m.endMs) } } };
+  return { metadata, spec: { vmiName }, status: { phase: 'Succeeded', migrationState: { completed: true, endTimestamp: iso(m.endMs) } } };
 }
 
 /** Builds each object once and dresses it with the current state on every plan. */
@@ -146,7 +156,8 @@ export class KubeView {
 
   observed(nowMs: number): Observed {
     const w = this.world;
-    const nodes = [...this.nodes.entries()].map(([name, base]) => this.node(base, w.node(name), nowMs));
+    const iso = memoisedIsoTime();
+    const nodes = [...this.nodes.entries()].map(([name, base]) => this.node(base, w.node(name), nowMs, iso));
     const vmis = w.vms.map((vm) => {
       const base = this.vmis.get(vm.spec.key)!;
       return {
@@ -155,16 +166,16 @@ export class KubeView {
         status: { ...base.status, nodeName: vm.node },
       };
     });
-    const migrations = [...w.openMigrations(), ...w.succeeded].map(migrationObject);
+    const migrations = [...w.openMigrations(), ...w.succeeded].map((m) => migrationObject(m, iso));
     return { placements: this.placements, vmis, migrations, nodes, nowMs, clusterLimits: w.scenario.kubevirt };
   }
 
-  private node(base: Node, state: NodeState, nowMs: number): Node {
+  private node(base: Node, state: NodeState, nowMs: number, iso: (ms: number) => string): Node {
     const annotations: Record<string, string> = { ...base.metadata.annotations };
-    if (state.linkMeasuredAtMs !== undefined) Object.assign(annotations, linkAnnotations(state.spec, state.linkMeasuredAtMs));
-    if (state.departureAtMs !== undefined) annotations[Annotations.departureTime] = isoTime(state.departureAtMs);
+    if (state.linkMeasuredAtMs !== undefined) Object.assign(annotations, linkAnnotations(state.spec, state.linkMeasuredAtMs, iso));
+    if (state.departureAtMs !== undefined) annotations[Annotations.departureTime] = iso(state.departureAtMs);
     const ready = state.online;
-    const at = isoTime(nowMs);
+    const at = iso(nowMs);
     return {
       ...base,
       metadata: { ...base.metadata, annotations },
