@@ -24,7 +24,8 @@ describe('lab calibration (src/domain/migration/calibration.ts against lab/resul
   const results = evaluate(runs);
   const heldOut = results.filter((r) => !r.training);
 
-  it('has lab data to check: the quick grid, and the full grid when committed', () => {
+  it('has lab data to check: the quick grid and the full grid', () => {
+    expect(existsSync(FULL), `${FULL} is missing: the held-out claim is about the full grid's runs`).to.equal(true);
     expect(readLabFile(QUICK).runs.length).to.be.at.least(5);
     expect(heldOut.some((r) => r.measuredConverges)).to.equal(true);
   });
