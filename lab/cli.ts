@@ -67,7 +67,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const maxMinutes = integerFlag(flags, 'max-minutes', 0);
   const out = flags.strings.get('out') ?? `${defaultResultsDir}/${gridName}-grid.jsonl`;
 
-  const release = acquireLabLock();
+  const release = await acquireLabLock((pid) =>
+    process.stdout.write(`lab: another lab run (pid ${pid}) holds /tmp/offline-first-lab.lock; waiting for it\n`),
+  );
   const onSignal = (signal: NodeJS.Signals): void => {
     process.stderr.write(`lab: ${signal}: tearing down the current run\n`);
     runAbortHooks();

@@ -60,6 +60,9 @@ function send(host: string, port: number, seconds: number): void {
   });
 }
 
+// The runner may be gone (interrupted) by the time the result is written: no crash for that.
+process.stdout.on('error', () => undefined);
+
 const [mode, host, port, seconds] = process.argv.slice(2);
 if (mode === 'sink' && host && port) sink(host, Number(port));
 else if (mode === 'send' && host && port && seconds) send(host, Number(port), Number(seconds));

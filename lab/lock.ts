@@ -1,10 +1,12 @@
 /**
  * One lab at a time: two grids on a 2-core machine would skew each other's numbers and fight
- * over the fixed namespace names.
+ * over the fixed namespace names. A second run waits for the first instead of failing.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const LOCK = '/tmp/offline-first-lab.lock';
+const POLL_MS = 2000;
 
 function alive(pid: number): boolean {
   try {
@@ -15,21 +17,33 @@ function alive(pid: number): boolean {
   }
 }
 
-export function acquireLabLock(): () => void {
+function holder(): number | undefined {
   try {
-    writeFileSync(LOCK, String(process.pid), { flag: 'wx' });
+    return Number(readFileSync(LOCK, 'utf8').trim()) || undefined;
   } catch {
-    const holder = Number(readFileSync(LOCK, 'utf8').trim());
-    if (holder && holder !== process.pid && alive(holder)) {
-      throw new Error(`another lab run (pid ${holder}) holds ${LOCK}; wait for it or stop it first`);
+    return undefined; // released meanwhile
+  }
+}
+
+/** Takes the lock, waiting while a live process holds it; returns the release function. */
+export async function acquireLabLock(onWait: (holderPid: number) => void): Promise<() => void> {
+  let told = false;
+  for (;;) {
+    try {
+      writeFileSync(LOCK, String(process.pid), { flag: 'wx' });
+      break;
+    } catch {
+      const pid = holder();
+      if (pid !== undefined && pid !== process.pid && alive(pid)) {
+        if (!told) onWait(pid);
+        told = true;
+        await sleep(POLL_MS);
+      } else if (pid !== undefined) {
+        rmSync(LOCK, { force: true }); // left by a process that is gone
+      }
     }
-    writeFileSync(LOCK, String(process.pid)); // stale lock of a process that is gone
   }
   return () => {
-    try {
-      if (readFileSync(LOCK, 'utf8').trim() === String(process.pid)) rmSync(LOCK);
-    } catch {
-      // Already gone.
-    }
+    if (holder() === process.pid) rmSync(LOCK, { force: true });
   };
 }
