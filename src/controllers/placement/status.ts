@@ -95,10 +95,19 @@ export function placementStatus(p: OfflineFirstPlacement, f: PlacementFacts, now
   };
 }
 
-/** Whether two statuses differ in anything but the plan time. */
+/**
+ * Whether two statuses differ in anything but the plan time. Keys are compared sorted: the API
+ * server returns the stored status with its keys in another order than the one built here, and a
+ * status seen as changed on every plan is written on every plan, whose watch event plans again.
+ */
 export function statusChanged(a: OfflineFirstPlacementStatus | undefined, b: OfflineFirstPlacementStatus): boolean {
-  const strip = (s: OfflineFirstPlacementStatus | undefined) => JSON.stringify({ ...s, lastPlanTime: undefined });
+  const strip = (s: OfflineFirstPlacementStatus | undefined) => JSON.stringify({ ...s, lastPlanTime: undefined }, sortedKeys);
   return strip(a) !== strip(b);
+}
+
+function sortedKeys(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
 }
 
 export type { PlannedMigration };
