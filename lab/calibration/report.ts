@@ -14,6 +14,7 @@ import {
   GRIDS,
   HELD_OUT_CPU_LOADS,
   HELD_OUT_P90_MAX,
+  HELD_OUT_P90_TARGET,
   isTraining,
   objective,
   QUICK_RUN_MAX_APE,
@@ -272,7 +273,9 @@ if (write) {
   md.push('');
   md.push('## Held-out accuracy');
   md.push('');
-  md.push(`**${heldAcc.runs} held-out runs, ${heldAcc.converging} converging: absolute percentage error of total time p50 ${pct(heldAcc.p50)}, p90 ${pct(heldAcc.p90)}** (nearest-rank percentiles), max ${pct(heldAcc.max)}. Target p90 ≤ ${pct(HELD_OUT_P90_MAX, 0)}: ${heldAcc.p90 <= HELD_OUT_P90_MAX ? 'met' : '**not met**'}. Training runs: p50 ${pct(trainAcc.p50)}, p90 ${pct(trainAcc.p90)}, max ${pct(trainAcc.max)}.`);
+  md.push(`**${heldAcc.runs} held-out runs, ${heldAcc.converging} converging: absolute percentage error of total time p50 ${pct(heldAcc.p50)}, p90 ${pct(heldAcc.p90)}** (nearest-rank percentiles), max ${pct(heldAcc.max)}. Target p90 ≤ ${pct(HELD_OUT_P90_TARGET, 0)}: ${heldAcc.p90 <= HELD_OUT_P90_TARGET ? 'met' : '**not met**'} (the suite checks the documented bound, p90 ≤ ${pct(HELD_OUT_P90_MAX, 0)}). Training runs: p50 ${pct(trainAcc.p50)}, p90 ${pct(trainAcc.p90)}, max ${pct(trainAcc.max)}.`);
+  md.push('');
+  md.push('**State of the calibration.** `LAB_CALIBRATION` was fitted on the first 28 full-grid lines. Three later runs show it is fragile where dirty rates are low and QEMU reports them as whole MiB/s: `full-wan-ram25-cpu80` (held out) read 6, 2, 1, 1, 1 MiB/s for a guest writing 2 MiB/s and is predicted 21 % short, and `full-wan-ram50-cpu0` (training, 445 s against a 450 s bound) is predicted 23 % short. Refitting on all training runs picks another reduction (the mean over windows) which fits training better but does worse on the held-out runs; it was not adopted, and the constants were not re-tuned on held-out data. More readings per run (KubeVirt scrapes the gauge every 30 s; the lab takes five) are the next step.');
   md.push('');
   md.push('Held out:');
   md.push('');
