@@ -1,7 +1,7 @@
 /** Shared set-up for the operator's integration tests: a namespace, nodes, the simulated KubeVirt and the operator. */
 import { randomBytes } from 'node:crypto';
 import type { KubeClient } from '../../src/kube/client.js';
-import type { VirtualMachineInstance, VirtualMachineInstanceMigration } from '../../src/kube/kubevirt.js';
+import { isMigrationFinal, type VirtualMachineInstance, type VirtualMachineInstanceMigration } from '../../src/kube/kubevirt.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import type { DecisionStatus, OfflineFirstPlacement, OfflineFirstPlacementSpec } from '../../src/kube/placement.js';
 import { Resources } from '../../src/kube/resources.js';
@@ -108,6 +108,10 @@ export class OperatorWorld {
     for (const op of this.operators.splice(0)) await op.stop();
     for (const p of (await this.client.list<OfflineFirstPlacement>(Resources.placement, this.ns)).items) {
       await this.client.delete(Resources.placement, this.ns, p.metadata.name!);
+    }
+    // Open migrations would count against KubeVirt's cluster limit in later tests' plans.
+    for (const m of await this.migrations()) {
+      if (!isMigrationFinal(m) && !m.metadata.deletionTimestamp) await this.client.delete(Resources.migration, this.ns, m.metadata.name!);
     }
     await this.kubevirt?.stop();
     this.kubevirt = undefined;
