@@ -2,6 +2,7 @@
  * The gatherer: reads the informer caches and builds the engine's plain input. All parsing of
  * Kubernetes objects into domain values happens here; the engine sees no Kubernetes types.
  */
+import { calibratedNonZeroBytes } from '../../domain/migration/calibration.js';
 import type { InFlightMigration, NodeView, PlacementPolicy, PlanInput, VmView, VolumeKind } from '../../domain/placement/index.js';
 import { parseBytes } from '../../domain/units.js';
 import { departureFromNode, dirtyRateFromAnnotations, guestUsedFromAnnotations, LEAVING_TAINT, linkFromAnnotations } from '../../inputs/annotations.js';
@@ -227,7 +228,8 @@ function vmView(
     ...(lm?.status === 'False' && lm.reason ? { liveMigratableReason: lm.reason } : {}),
     migrating: migrating || (vmi.status?.migrationState !== undefined && !vmi.status.migrationState.completed && !vmi.status.migrationState.failed && !!vmi.status.migrationState.migrationUid),
     memoryBytes: parseBytes(String(guest ?? '1Gi'), 'spec.domain.memory.guest'),
-    ...(used.value !== undefined ? { guestUsedBytes: used.value } : {}),
+    // The guest's "used" memory leaves out non-zero pages the first pass still sends (memmap, kernel, firmware): calibrated in the lab.
+    ...(used.value !== undefined ? { guestUsedBytes: calibratedNonZeroBytes({ memoryBytes: parseBytes(String(guest ?? '1Gi'), 'spec.domain.memory.guest'), guestUsedBytes: used.value }) } : {}),
     requests: footprint,
     cpu: {
       model: cpu.model ?? 'host-model',

@@ -3,6 +3,7 @@
  * model: VMI memory and dirty rate (annotations), and the client link measured on whichever end is
  * a client (the target when moving out, the source when coming home); 1 Gbit/s LAN otherwise.
  */
+import { calibratedNonZeroBytes } from '../../domain/migration/calibration.js';
 import { predictMigration, type MigrationPrediction } from '../../domain/migration/predict.js';
 import { parseBytes } from '../../domain/units.js';
 import { dirtyRateFromAnnotations, guestUsedFromAnnotations, linkFromAnnotations } from '../../inputs/annotations.js';
@@ -21,7 +22,7 @@ export function predictSimulatedRun(vmi: VirtualMachineInstance, source: Node | 
   const guestUsed = guestUsedFromAnnotations(vmi).value;
   return predictMigration({
     memoryBytes: vmiMemoryBytes(vmi),
-    ...(guestUsed !== undefined ? { guestUsedBytes: guestUsed } : {}),
+    ...(guestUsed !== undefined ? { guestUsedBytes: calibratedNonZeroBytes({ memoryBytes: vmiMemoryBytes(vmi), guestUsedBytes: guestUsed }) } : {}),
     dirtyRate: dirtyRateFromAnnotations(vmi).value ?? { kind: 'constant', bytesPerSecond: 0 },
     bandwidthBytesPerSecond: link?.bandwidthBytesPerSecond ?? LAN_BYTES_PER_SECOND,
   });

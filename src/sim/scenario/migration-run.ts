@@ -9,6 +9,7 @@
  * bottleneck. Concurrent returns from one client would share its link; the operator's return
  * clock already sums their times (return-home.ts).
  */
+import { calibratedNonZeroBytes } from '../../domain/migration/calibration.js';
 import { predictMigration, type MigrationPrediction } from '../../domain/migration/predict.js';
 import type { PlacementPolicy } from '../../domain/placement/index.js';
 import type { ScenarioNode, ScenarioVm } from './types.js';
@@ -56,7 +57,7 @@ export function migrationBandwidth(source: ScenarioNode, target: ScenarioNode, o
 export function simulatedRun(vm: ScenarioVm, bandwidthBytesPerSecond: number, options: MigrationOptions): MigrationRun {
   const prediction = predictMigration({
     memoryBytes: vm.memoryBytes,
-    ...(vm.guestUsedBytes !== undefined ? { guestUsedBytes: vm.guestUsedBytes } : {}),
+    ...(vm.guestUsedBytes !== undefined ? { guestUsedBytes: calibratedNonZeroBytes({ memoryBytes: vm.memoryBytes, guestUsedBytes: vm.guestUsedBytes }) } : {}),
     dirtyRate: vm.dirtyRate,
     bandwidthBytesPerSecond,
     downtimeLimitMs: options.downtimeLimitMs,

@@ -2,6 +2,7 @@
  * The gatherer turns the informer caches into the engine's plain input. These tests build the caches
  * from the simulator's fixtures (no API server) and assert the input the engine would see.
  */
+import { LAB_CALIBRATION } from '../../../src/domain/migration/calibration.js';
 import { expect } from 'chai';
 import { FALLBACK_DIRTY_RATE_BYTES_PER_SECOND, gather, type Observed } from '../../../src/controllers/placement/gather.js';
 import type { NodeView, VmView } from '../../../src/domain/placement/index.js';
@@ -296,10 +297,11 @@ describe('gather', () => {
       });
     });
 
-    it('uses a measured dirty rate and guest usage from the annotations', () => {
+    it('uses a measured dirty rate and guest usage from the annotations, plus the non-zero memory "used" leaves out', () => {
       const v = vmView({ vmis: [vmi('vm-1', { annotations: { [Annotations.dirtyRateWindows]: '1s=3MB/s,5s=2MB/s', [Annotations.guestUsed]: '800Mi' } })] });
       expect(v.dirtyRate).to.deep.equal({ input: { kind: 'windows', windows: [{ seconds: 1, bytesPerSecond: 3e6 }, { seconds: 5, bytesPerSecond: 2e6 }] }, confidence: 'measured' });
-      expect(v.guestUsedBytes).to.equal(800 * MiB);
+      // 2 GiB guest: its memmap (1/64 of RAM) and the lab-calibrated constant (kernel, firmware, ROMs).
+      expect(v.guestUsedBytes).to.equal(800 * MiB + (2 * GiB) / 64 + LAB_CALIBRATION.hiddenNonZeroBytes);
     });
 
     // [annotation, value, error]
