@@ -4,7 +4,8 @@
  * project controls resourceVersions, subresources, server-side apply and watch streams exactly.
  */
 import { HttpMethod, KubeConfig, RequestContext } from '@kubernetes/client-node';
-import { fetch, type Dispatcher } from 'undici';
+import { Agent, fetch, type Dispatcher } from 'undici';
+import type { RequestOptions as HttpsRequestOptions } from 'node:https';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { KubeApiError } from './errors.js';
@@ -45,6 +46,14 @@ export const FIELD_MANAGER = 'offline-first';
 
 export class KubeClient {
   private readonly server: string;
+  /**
+   * One HTTP/1.1 connection pool for the current TLS identity, shared by every request. client-node
+   * builds a new undici Agent on every applySecurityAuthentication: each request would pay a TLS
+   * handshake and leave an idle connection (and its memory) behind until the keep-alive timeout.
+   * HTTP/1.1 because undici's HTTP/2 client, with many streams on one session, crashed the process
+   * with an unhandled stream error when the API server closed the connection.
+   */
+  private pool: { key: string; dispatcher: Promise<Dispatcher> } | undefined;
 
   constructor(readonly config: KubeConfig) {
     const cluster = config.getCurrentCluster();
@@ -90,7 +99,7 @@ export class KubeClient {
         method,
         headers: h,
         body,
-        dispatcher: ctx.getDispatcher() as Dispatcher | undefined,
+        dispatcher: await this.dispatcher(ctx.getDispatcher() as Dispatcher | undefined),
         signal: opts.signal,
       });
     } catch (err) {
@@ -98,6 +107,32 @@ export class KubeClient {
       const cause = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
       throw new KubeApiError(method, path, 0, 'Unreachable', `cannot reach ${this.server}: ${cause}`);
     }
+  }
+
+  private dispatcher(fresh: Dispatcher | undefined): Promise<Dispatcher | undefined> | Dispatcher | undefined {
+    const cluster = this.config.getCurrentCluster();
+    const user = this.config.getCurrentUser();
+    // Proxies keep client-node's own dispatcher; credential plugins may rotate client certificates.
+    if (!fresh || cluster?.proxyUrl || user?.exec || user?.authProvider) return fresh;
+    const key = JSON.stringify([
+      cluster?.server, cluster?.caData, cluster?.caFile, cluster?.skipTLSVerify, cluster?.tlsServerName,
+      user?.certData, user?.certFile, user?.keyData, user?.keyFile,
+    ]);
+    if (this.pool?.key !== key) {
+      const pool = { key, dispatcher: this.newPool() };
+      // A failure (say, an unreadable CA file) must not stick: the next request tries again.
+      pool.dispatcher.catch(() => this.pool === pool && (this.pool = undefined));
+      this.pool = pool;
+    }
+    return this.pool.dispatcher;
+  }
+
+  private async newPool(): Promise<Dispatcher> {
+    const o: HttpsRequestOptions = {};
+    await this.config.applyToHTTPSOptions(o);
+    const tls = { ca: o.ca, cert: o.cert, key: o.key, pfx: o.pfx, passphrase: o.passphrase, rejectUnauthorized: o.rejectUnauthorized, servername: o.servername };
+    const d = this.config.createDispatcherOptions(this.config.getCurrentCluster(), tls);
+    return new Agent({ ...(d.type === 'agent' ? { connect: d.connect } : {}), allowH2: false });
   }
 
   get<T extends KubeObject>(r: Resource, namespace: string | undefined, name: string): Promise<T> {

@@ -1,0 +1,192 @@
+/**
+ * The measured process of bench/cache-memory.ts: an Operator whose memory is read from inside.
+ * Run by the parent with `--expose-gc` and an IPC channel; not meant to be started by hand.
+ *
+ *   argv: <kubeconfig> <resync ms> [+project-vmis]
+ *   -> { type: 'baseline' }  after imports, before any cache
+ *   -> { type: 'synced' }    the operator's four informers started and synced (no worker running)
+ *   <- { type: 'act', vmis, idleMs }  a placement exists: start the operator, plan, stay idle for idleMs
+ *   -> { type: 'acting' }
+ *   <- { type: 'stop' }
+ */
+import { readFileSync } from 'node:fs';
+import { KubeClient } from '../src/kube/client.js';
+import type { VirtualMachineInstance } from '../src/kube/kubevirt.js';
+import { Operator } from '../src/operator/operator.js';
+import { durationStats, meanMs } from './operator-stats.js';
+
+export interface MemoryFigures {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+  /**
+   * Peak resident set of this process so far (VmHWM; getrusage's maxRSS would include the parent's
+   * resident set at fork time, which survives exec on Linux). 0 where /proc is missing.
+   */
+  peakRss: number;
+  /** Anonymous (not file-backed) part of the resident set: heap and malloc, not mapped code. 0 where /proc is missing. */
+  anonymousRss: number;
+}
+
+export type ChildMessage =
+  | { type: 'baseline'; afterGc: MemoryFigures }
+  | { type: 'synced'; syncMs: number; counts: Record<string, number>; memory: MemoryFigures; afterGc: MemoryFigures }
+  | {
+      type: 'acting';
+      firstPlanMs: number;
+      plans: number;
+      meanPlanMs: number;
+      reconciles: number;
+      meanReconcileMs: number;
+      decisions: Record<string, number>;
+      migrations: number;
+      peakRssWhileActing: number;
+      memory: MemoryFigures;
+      afterGc: MemoryFigures;
+    }
+  | { type: 'log'; line: string };
+
+export type ParentMessage = { type: 'act'; vmis: number; idleMs: number } | { type: 'stop' };
+
+function memory(): MemoryFigures {
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, peakRss: procKb('status', 'VmHWM'), anonymousRss: procKb('smaps_rollup', 'Anonymous') };
+}
+
+function procKb(file: 'status' | 'smaps_rollup', field: string): number {
+  try {
+    const kB = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/self/${file}`, 'utf8'))?.[1];
+    return kB ? Number(kB) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function afterGc(): Promise<MemoryFigures> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with --expose-gc');
+  // Twice, with a turn of the event loop between, so weakly held and finalised objects go too; then
+  // a second for V8's background unmapper to hand freed pages back to the system.
+  gc();
+  await new Promise((r) => setImmediate(r));
+  gc();
+  await new Promise((r) => setTimeout(r, 1000));
+  return memory();
+}
+
+function send(m: ChildMessage): void {
+  process.send?.(m);
+}
+
+function nextMessage<T extends ParentMessage['type']>(type: T): Promise<Extract<ParentMessage, { type: T }>> {
+  return new Promise((resolve) => {
+    const on = (m: ParentMessage): void => {
+      if (m.type !== type) return;
+      process.off('message', on);
+      resolve(m as Extract<ParentMessage, { type: T }>);
+    };
+    process.on('message', on);
+  });
+}
+
+async function until(probe: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * Experiment (+project-vmis), not what the operator does: keep only the VMI fields the operator reads,
+ * as an informer transform could, to show what such a projection would save.
+ */
+function projectVmi(v: VirtualMachineInstance): void {
+  const { domain } = v.spec;
+  v.spec = {
+    ...(v.spec.nodeSelector ? { nodeSelector: v.spec.nodeSelector } : {}),
+    domain: { cpu: domain.cpu, memory: domain.memory, resources: domain.resources },
+    volumes: v.spec.volumes?.map((vol) => {
+      const kept: Record<string, unknown> = { name: vol.name };
+      for (const [k, x] of Object.entries(vol)) if (k !== 'name') kept[k] = k === 'hostDisk' || k === 'emptyDisk' ? x : {};
+      return kept as unknown as NonNullable<VirtualMachineInstance['spec']['volumes']>[number];
+    }),
+  };
+  const s = v.status;
+  if (s) v.status = { phase: s.phase, nodeName: s.nodeName, conditions: s.conditions, migrationState: s.migrationState, migrationMethod: s.migrationMethod };
+  delete v.metadata.ownerReferences;
+  delete v.metadata.finalizers;
+}
+
+async function main(): Promise<void> {
+  const [kubeconfig, resync, ...options] = process.argv.slice(2);
+  if (!kubeconfig || !process.send) throw new Error('started by bench/cache-memory.js only');
+  // A parent that went away (Ctrl-C, a crash) took the control plane with it: nothing left to measure.
+  let finished = false;
+  process.once('disconnect', () => {
+    if (!finished) process.exit(1);
+  });
+  send({ type: 'baseline', afterGc: await afterGc() });
+
+  const client = KubeClient.load(kubeconfig);
+  const op = new Operator(client, {
+    identity: 'bench-cache',
+    resyncMs: Number(resync ?? 5000),
+    log: (msg, fields) => {
+      if (/error|fail|refused/i.test(msg)) send({ type: 'log', line: `operator: ${msg} ${JSON.stringify(fields ?? {})}` });
+    },
+  });
+  if (options.includes('+project-vmis')) op.vmis.addHandler({ onUpsert: projectVmi });
+  const informers = [op.placements, op.vmis, op.migrations, op.nodes];
+  const started = performance.now();
+  for (const inf of informers) inf.start();
+  await Promise.all(informers.map((i) => i.waitForSync()));
+  const syncMs = performance.now() - started;
+  const counts = { placements: op.placements.size, vmis: op.vmis.size, migrations: op.migrations.size, nodes: op.nodes.size };
+  const synced = memory();
+  send({ type: 'synced', syncMs, counts, memory: synced, afterGc: await afterGc() });
+
+  const act = await nextMessage('act');
+  await until(() => op.placements.size > 0, 30_000, 'the placement in the cache');
+  const actStarted = performance.now();
+  await op.start();
+  await until(() => (op.reconciler.lastPlan?.decisions.length ?? 0) >= act.vmis, 120_000, `a plan of ${act.vmis} VMs`);
+  const firstPlanMs = performance.now() - actStarted;
+  let peak = 0;
+  const idleUntil = performance.now() + act.idleMs;
+  while (performance.now() < idleUntil) {
+    peak = Math.max(peak, process.memoryUsage().rss);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const acting = memory();
+  const plans = await durationStats(op, 'plan');
+  const reconciles = await durationStats(op, 'placement reconcile');
+  const decisions: Record<string, number> = {};
+  for (const d of op.reconciler.lastPlan?.decisions ?? []) decisions[`${d.action}/${d.reason}`] = (decisions[`${d.action}/${d.reason}`] ?? 0) + 1;
+  send({
+    type: 'acting',
+    firstPlanMs,
+    plans: plans.count,
+    meanPlanMs: meanMs(plans),
+    reconciles: reconciles.count,
+    meanReconcileMs: meanMs(reconciles),
+    decisions,
+    migrations: op.migrations.size,
+    peakRssWhileActing: peak,
+    memory: acting,
+    afterGc: await afterGc(),
+  });
+
+  await nextMessage('stop');
+  await op.stop();
+  finished = true;
+  process.disconnect();
+}
+
+main().catch((err: unknown) => {
+  send({ type: 'log', line: `cache-child failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}` });
+  process.exitCode = 1;
+  process.disconnect?.();
+});
