@@ -80,6 +80,8 @@ const CANCEL_GRACE_MS = 30000;
 const RESUME_WAIT_MS = 60000;
 const SIDE_EVENTS = new Set(['MIGRATION', 'STOP', 'RESUME']);
 const FINAL_STATES = new Set(['completed', 'failed', 'cancelled']);
+const COMPLETION_SETTLE_TRIES = 50;
+const COMPLETION_SETTLE_MS = 100;
 
 function num(o: JsonObject | undefined, key: string): number | undefined {
   const v = o?.[key];
@@ -101,6 +103,22 @@ function snapshotOf(info: JsonObject, tMs: number): Snapshot {
     dirtyPagesRate: num(ram, 'dirty-pages-rate'),
     expectedDowntimeMs: num(info, 'expected-downtime'),
   };
+}
+
+/**
+ * QEMU 7.2 sets the state to "completed" in migration_completion() and only then, in
+ * migration_iteration_finish(), computes total-time, downtime and the final throughput: a
+ * query-migrate in between reports total-time 0 (seen once in the quick grid). Re-query until the figures are there.
+ */
+async function settledCompletion(qmp: QmpClient, info: JsonObject): Promise<JsonObject> {
+  const settled = (o: JsonObject): boolean => (num(o, 'total-time') ?? 0) > 0;
+  let latest = info;
+  for (let i = 0; i < COMPLETION_SETTLE_TRIES && !settled(latest); i++) {
+    await sleep(COMPLETION_SETTLE_MS);
+    latest = (await qmp.execute('query-migrate')) as JsonObject;
+  }
+  if (!settled(latest)) throw new Error(`migration completed but query-migrate still reports total-time ${String(latest['total-time'])}`);
+  return latest;
 }
 
 export async function migrate(
@@ -177,7 +195,7 @@ export async function migrate(
         }
       }
       if (FINAL_STATES.has(status)) {
-        final = info;
+        final = status === 'completed' ? await settledCompletion(qmp, info) : info;
         break;
       }
       if (cancelledAtMs === undefined && tMs > settings.boundSeconds * 1000) {
