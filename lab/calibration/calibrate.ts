@@ -36,6 +36,13 @@ export interface Reduction {
 
 export const REDUCTIONS: readonly Reduction[] = [
   {
+    name: 'likelihood-all',
+    description: 'the write rate that makes all readings most likely, QEMU\'s sampling and truncation taken into account, hot set = guest used memory',
+    readings: (run) => run.readings,
+    aggregate: 'likelihood',
+    hotSet: true,
+  },
+  {
     name: 'median-all',
     description: 'median over all windows of the write rate each implies for a hot set = guest used memory',
     readings: (run) => run.readings,

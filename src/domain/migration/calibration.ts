@@ -14,15 +14,15 @@
  * - dirtying: writes spread over a hot set W = the guest's used memory. Writes land in used
  *   memory; spreading them uniformly over all of it is the worst case for a given write rate
  *   (U(t) grows with W), and windows of 1–5 s cannot show a hot set of hundreds of MiB saturating,
- *   so W cannot be fitted from them. Each reading (× dirtyRateScale, fitted: it corrects the
- *   readings' bias from integer truncation and sampling) is read through that curve,
- *   U(t) = rate·t = W·(1 − e^(−d·t/W)), giving a raw write rate d per window; a reading that
- *   saturates W (a memory hammer) gives a very high d. The write rate is the median of the windows'
- *   d: robust to the single-sample jumps of the 512-samples/GiB windows, where one dirty sample
- *   reads as 2 MiB/s for a 2 GiB guest.
+ *   so W cannot be fitted from them. The write rate d is the one that makes all the readings most
+ *   likely, QEMU's sampling and truncation taken into account (page-sampling.ts), times
+ *   dirtyRateScale (fitted; near 1 when the readings are read right). A memory hammer saturates W
+ *   and gives a very high d. The older reductions (median or mean over the windows of the d each
+ *   reading implies on its own) stay for comparison in the calibration report.
  * - QEMU's default downtime limit, 300 ms.
  */
 import type { MigrationInput } from './input.js';
+import { estimateWriteRate, type PageSamplingReading } from './page-sampling.js';
 import { DEFAULT_DOWNTIME_LIMIT_MS, PAGE_BYTES } from './qemu.js';
 
 const MiB = 2 ** 20;
@@ -38,8 +38,8 @@ export interface Calibration {
   readonly dirtyRateScale: number;
   /** QEMU's downtime-limit the migration runs with. */
   readonly downtimeLimitMs: number;
-  /** How the windows' write rates are combined. Chosen on the training runs, not fitted. */
-  readonly aggregate: 'median' | 'mean';
+  /** How the readings become one write rate. Chosen on the training runs, not fitted. */
+  readonly aggregate: 'likelihood' | 'median' | 'mean';
 }
 
 /**
@@ -55,13 +55,8 @@ export const LAB_CALIBRATION: Calibration = {
   aggregate: 'median',
 };
 
-/** One `query-dirty-rate` result. */
-export interface DirtyRateReading {
-  /** calc-time, seconds. */
-  readonly seconds: number;
-  /** `dirty-rate` as QEMU reports it: MiB/s (QEMU's "MB"), an integer. */
-  readonly mibPerSecond: number;
-}
+/** One `query-dirty-rate` result: calc-time, whole MiB/s as QEMU reports it, sample-pages per GiB. */
+export type DirtyRateReading = PageSamplingReading;
 
 export interface MeasuredVm {
   readonly memoryBytes: number;
@@ -92,13 +87,27 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** Estimates by readings list (a few ms each; calibration asks for the same runs thousands of times). */
+const estimates = new WeakMap<readonly DirtyRateReading[], Map<string, number>>();
+
+function likelyWriteRate(readings: readonly DirtyRateReading[], hotSetBytes: number, memoryBytes: number): number {
+  let byShape = estimates.get(readings);
+  if (!byShape) estimates.set(readings, (byShape = new Map()));
+  const key = `${hotSetBytes}/${memoryBytes}`;
+  let rate = byShape.get(key);
+  if (rate === undefined) byShape.set(key, (rate = estimateWriteRate(readings, hotSetBytes, memoryBytes).bytesPerSecond));
+  return rate;
+}
+
 /** The write rate into the hot set the readings imply (0 with no readings). */
 export function writeRateOfReadings(
   readings: readonly DirtyRateReading[],
   hotSetBytes: number,
+  memoryBytes: number,
   cal: Pick<Calibration, 'dirtyRateScale' | 'aggregate'> = LAB_CALIBRATION,
 ): number {
   if (readings.length === 0) return 0;
+  if (cal.aggregate === 'likelihood') return cal.dirtyRateScale * likelyWriteRate(readings, hotSetBytes, memoryBytes);
   const rates = readings.map((r) => writeRateOfReading(r, hotSetBytes, cal.dirtyRateScale));
   return cal.aggregate === 'median' ? median(rates) : rates.reduce((a, b) => a + b, 0) / rates.length;
 }
@@ -110,7 +119,7 @@ export function calibratedNonZeroBytes(vm: Pick<MeasuredVm, 'memoryBytes' | 'gue
 
 export function calibratedInput(vm: MeasuredVm, cal: Calibration = LAB_CALIBRATION): MigrationInput {
   const hotSet = Math.min(vm.memoryBytes, vm.guestUsedBytes);
-  const writeRate = writeRateOfReadings(vm.dirtyRateReadings, hotSet, cal);
+  const writeRate = writeRateOfReadings(vm.dirtyRateReadings, hotSet, vm.memoryBytes, cal);
   return {
     memoryBytes: vm.memoryBytes,
     guestUsedBytes: calibratedNonZeroBytes(vm, cal),

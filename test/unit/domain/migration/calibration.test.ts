@@ -77,7 +77,7 @@ describe('lab calibration (src/domain/migration/calibration.ts against lab/resul
 
     it('a reading that saturates the used memory implies a write rate far above it (a memory hammer)', () => {
       const used = 160e6;
-      const d = writeRateOfReadings([{ seconds: 1, mibPerSecond: 150 }], used);
+      const d = writeRateOfReadings([{ seconds: 1, mibPerSecond: 150 }], used, 512 * MiB);
       expect(d).to.be.greaterThan(2.5 * used);
       const p = predictMigration(calibratedInput({ memoryBytes: 512 * MiB, guestUsedBytes: used, linkGoodputBytesPerSecond: 119.5e6, dirtyRateReadings: [{ seconds: 1, mibPerSecond: 150 }] }));
       expect(p.converges).to.equal(false);
