@@ -65,7 +65,7 @@ export function dirtySamplesOf(reading: PageSamplingReading, memoryBytes: number
   const ceilDiv = (a: bigint, b: bigint): bigint => (a + b - 1n) / b;
   const min = ceilDiv(r * n * ms, unit);
   const max = ceilDiv((r + 1n) * n * ms, unit) - 1n;
-  return { min: Number(min), max: Math.min(samples, Number(max)), of: samples };
+  return { min: Math.min(samples, Number(min)), max: Math.min(samples, Number(max)), of: samples };
 }
 
 /** Probability that one sampled page is dirty after `seconds` at write rate d into hot set W. */
@@ -156,9 +156,22 @@ export function readingsLogLikelihood(
   memoryBytes: number,
 ): number {
   let sum = 0;
+  const reachableShare = hotSetBytes > 0 ? Math.min(1, hotSetBytes / memoryBytes) : 1;
   for (const r of readings) {
-    const { min, max, of } = dirtySamplesOf(r, memoryBytes);
-    if (of === 0 || !(r.seconds > 0)) continue;
+    if (!(r.seconds > 0)) continue;
+    let { min, max, of } = dirtySamplesOf(r, memoryBytes);
+    if (of === 0) continue;
+    if (min > max) {
+      // A value QEMU cannot produce with these settings (rounded, or from another source): the
+      // counts on either side of it.
+      [min, max] = [max, min];
+    }
+    const reachable = Math.floor(of * reachableShare);
+    if (min > reachable) {
+      // More dirty than the hot set allows: the hot set is saturated (and larger than assumed).
+      min = reachable;
+      max = of;
+    }
     sum += logBinomialInterval(of, dirtyShare(writeBytesPerSecond, r.seconds, hotSetBytes, memoryBytes), min, max);
   }
   return sum;

@@ -68,6 +68,16 @@ describe('QEMU page-sampling dirty rate (page-sampling.ts)', () => {
       const r = dirtySamplesOf({ seconds: 1, samplePages: 512, mibPerSecond: 3 }, 2 * GiB);
       expect(r.min).to.be.greaterThan(r.max);
     });
+
+    it('such readings still count, as the counts on either side: 1, 3, 1, 3 MiB/s at 1 s / 512 read as about 2 MiB/s', () => {
+      const e = estimateWriteRate([1, 3, 1, 3].map((r) => ({ seconds: 1, samplePages: 512, mibPerSecond: r })), 512 * MiB, 2 * GiB);
+      expect(e.bytesPerSecond / MiB).to.be.within(1, 3);
+    });
+
+    it('readings above what the assumed hot set can show read as a saturated hot set, not as nothing', () => {
+      const e = estimateWriteRate([200, 190, 210].map((r) => ({ seconds: 1, samplePages: 16384, mibPerSecond: r })), 150 * MiB, 512 * MiB);
+      expect(e.saturated).to.equal(true);
+    });
   });
 
   describe('binomial interval probabilities', () => {
