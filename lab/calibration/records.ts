@@ -8,6 +8,8 @@ import type { DirtyRateReading, MeasuredVm } from '../../src/domain/migration/ca
 export interface LabRun {
   readonly id: string;
   readonly grid: string;
+  /** When the run started (ISO 8601): the split keys quick-grid runs on it. */
+  readonly startedAt: string;
   readonly link: string;
   readonly cpuLoadPercent: number;
   readonly wssBytes: number;
@@ -39,6 +41,7 @@ export interface LabFile {
 interface RawRecord {
   id: string;
   grid: string;
+  startedAt: string;
   error?: unknown;
   config: {
     memoryMiB: number;
@@ -72,6 +75,7 @@ function toRun(r: RawRecord): LabRun {
   return {
     id: r.id,
     grid: r.grid,
+    startedAt: r.startedAt,
     link: r.config.link.name,
     cpuLoadPercent: r.config.cpuLoadPercent,
     wssBytes: r.config.wssBytes,

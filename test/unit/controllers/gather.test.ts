@@ -301,7 +301,7 @@ describe('gather', () => {
       const v = vmView({ vmis: [vmi('vm-1', { annotations: { [Annotations.dirtyRateWindows]: '1s=3MB/s,5s=2MB/s', [Annotations.guestUsed]: '800Mi' } })] });
       expect(v.dirtyRate).to.deep.equal({ input: { kind: 'windows', windows: [{ seconds: 1, bytesPerSecond: 3e6 }, { seconds: 5, bytesPerSecond: 2e6 }] }, confidence: 'measured' });
       // 2 GiB guest: its memmap (1/64 of RAM) and the lab-calibrated constant (kernel, firmware, ROMs).
-      expect(v.guestUsedBytes).to.equal(800 * MiB + (2 * GiB) / 64 + LAB_CALIBRATION.hiddenNonZeroBytes);
+      expect(v.guestUsedBytes).to.equal(800 * MiB + (2 * GiB) / 64 + LAB_CALIBRATION.hiddenNonZeroBytes + 2 * LAB_CALIBRATION.hiddenNonZeroBytesPerGiB);
     });
 
     // [annotation, value, error]
