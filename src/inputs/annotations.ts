@@ -4,6 +4,7 @@
  */
 import { parseBandwidth, parseBytes, parseDuration } from '../domain/units.js';
 import type { DirtyRateInput } from '../domain/migration/predict.js';
+import type { PageSamplingReading } from '../domain/migration/page-sampling.js';
 
 export const Annotations = {
   /** Node: usable throughput between this client and the data centre, e.g. "37Mbit/s". */
@@ -20,6 +21,12 @@ export const Annotations = {
   dirtyRate: 'offline-first.io/dirty-rate',
   /** VMI: dirty rate per measurement window, e.g. "1s=2.5MB/s,5s=1.9MB/s". */
   dirtyRateWindows: 'offline-first.io/dirty-rate-windows',
+  /**
+   * VMI: QEMU page-sampling readings exactly as calc-dirty-rate (virsh domdirtyrate-calc,
+   * KubeVirt's gauge) reports them, whole MiB/s, each CALC-TIME[/SAMPLE-PAGES]=VALUE, e.g.
+   * "1s=2,1s=0,1s=4,1s/16384=1" (sample pages per GiB default to QEMU's 512).
+   */
+  dirtyRateReadings: 'offline-first.io/dirty-rate-readings',
   /** VMI: guest memory in use (non-zero pages), e.g. "800Mi". */
   guestUsed: 'offline-first.io/guest-used',
 } as const;
@@ -104,6 +111,34 @@ export function dirtyRateFromAnnotations(obj: Annotated): Parsed<DirtyRateInput>
     }
     const rate = a[Annotations.dirtyRate];
     return rate === undefined ? undefined : { kind: 'constant', bytesPerSecond: parseBandwidth(rate, Annotations.dirtyRate) };
+  });
+}
+
+/** Enough readings for any estimate; more would only cost planning time. */
+export const MAX_DIRTY_RATE_READINGS = 500;
+/** QEMU's limits for calc-dirty-rate's sample-pages. */
+const SAMPLE_PAGES = { min: 128, max: 16384 } as const;
+
+/** The VMI's page-sampling readings (the most likely write rate behind them is the gatherer's business). */
+export function dirtyRateReadingsFromAnnotations(obj: Annotated): Parsed<PageSamplingReading[]> {
+  const text = obj.metadata.annotations?.[Annotations.dirtyRateReadings];
+  const key = Annotations.dirtyRateReadings;
+  return wrap(() => {
+    if (text === undefined) return undefined;
+    const parts = text.split(',').map((p) => p.trim()).filter((p) => p !== '');
+    if (parts.length === 0) throw new Error(`${key}: expected readings such as 1s=2,1s=0,1s/16384=1, got "${text}"`);
+    if (parts.length > MAX_DIRTY_RATE_READINGS) throw new Error(`${key}: at most ${MAX_DIRTY_RATE_READINGS} readings, got ${parts.length}`);
+    return parts.map((part) => {
+      const m = /^([^/=]+)(?:\/(\d+))?=(\d+)$/.exec(part);
+      if (!m) throw new Error(`${key}: expected CALC-TIME[/SAMPLE-PAGES]=MIB-PER-SECOND such as 1s=2 or 1s/16384=1 (QEMU's whole MiB/s), got "${part}"`);
+      const seconds = parseDuration(m[1]!, key) / 1000;
+      if (!(seconds >= 1) || !Number.isInteger(seconds)) throw new Error(`${key}: calc-time must be whole seconds, at least 1 (QEMU's unit), got "${m[1]}" in "${part}"`);
+      const samplePages = m[2] === undefined ? undefined : Number(m[2]);
+      if (samplePages !== undefined && (samplePages < SAMPLE_PAGES.min || samplePages > SAMPLE_PAGES.max)) {
+        throw new Error(`${key}: sample pages per GiB must be ${SAMPLE_PAGES.min}..${SAMPLE_PAGES.max} (QEMU's range), got ${samplePages} in "${part}"`);
+      }
+      return { seconds, mibPerSecond: Number(m[3]), ...(samplePages !== undefined ? { samplePages } : {}) };
+    });
   });
 }
 

@@ -2,10 +2,19 @@
  * The gatherer: reads the informer caches and builds the engine's plain input. All parsing of
  * Kubernetes objects into domain values happens here; the engine sees no Kubernetes types.
  */
-import { calibratedNonZeroBytes } from '../../domain/migration/calibration.js';
+import { calibratedNonZeroBytes, dirtyRateOfReadings } from '../../domain/migration/calibration.js';
+import type { DirtyRateInput } from '../../domain/migration/predict.js';
 import type { InFlightMigration, NodeView, PlacementPolicy, PlanInput, VmView, VolumeKind } from '../../domain/placement/index.js';
 import { parseBytes } from '../../domain/units.js';
-import { departureFromNode, dirtyRateFromAnnotations, guestUsedFromAnnotations, LEAVING_TAINT, linkFromAnnotations } from '../../inputs/annotations.js';
+import {
+  Annotations,
+  departureFromNode,
+  dirtyRateFromAnnotations,
+  dirtyRateReadingsFromAnnotations,
+  guestUsedFromAnnotations,
+  LEAVING_TAINT,
+  linkFromAnnotations,
+} from '../../inputs/annotations.js';
 import { isMigrationFinal, vmiCondition, type VirtualMachineInstance, type VirtualMachineInstanceMigration } from '../../kube/kubevirt.js';
 import { isNodeReady, type Node } from '../../kube/node.js';
 import { objectKey } from '../../kube/objects.js';
@@ -17,6 +26,27 @@ import { placementPolicy } from './policy.js';
 const LAUNCHER_OVERHEAD_BYTES = 300 * 1024 * 1024;
 /** Dirty rate assumed when nothing is measured: conservative for a lab VM, and flagged as a fallback. */
 export const FALLBACK_DIRTY_RATE_BYTES_PER_SECOND = 4e6;
+
+/**
+ * Estimates from page-sampling readings by annotation text, memory and used memory: an estimate
+ * takes milliseconds and a plan reads every VMI, so each distinct annotation is estimated once.
+ */
+const readingsEstimates = new Map<string, DirtyRateInput>();
+const MAX_READINGS_ESTIMATES = 20000;
+
+function dirtyRateOfReadingsCached(vmi: VirtualMachineInstance, memoryBytes: number, guestUsedBytes: number | undefined): { value?: DirtyRateInput; error?: string } {
+  const text = vmi.metadata.annotations?.[Annotations.dirtyRateReadings];
+  if (text === undefined) return {};
+  const key = `${memoryBytes}|${guestUsedBytes ?? ''}|${text}`;
+  const hit = readingsEstimates.get(key);
+  if (hit) return { value: hit };
+  const readings = dirtyRateReadingsFromAnnotations(vmi);
+  if (!readings.value) return readings.error ? { error: readings.error } : {};
+  const value = dirtyRateOfReadings(readings.value, memoryBytes, guestUsedBytes);
+  if (readingsEstimates.size >= MAX_READINGS_ESTIMATES) readingsEstimates.delete(readingsEstimates.keys().next().value!);
+  readingsEstimates.set(key, value);
+  return { value };
+}
 
 const VOLUME_KINDS: readonly VolumeKind[] = [
   'containerDisk', 'emptyDisk', 'ephemeral', 'cloudInitNoCloud', 'cloudInitConfigDrive', 'persistentVolumeClaim',
@@ -207,10 +237,14 @@ function vmView(
   const key = objectKey(vmi);
   const lm = vmiCondition(vmi, 'LiveMigratable');
   const guest = vmi.spec.domain.memory?.guest ?? vmi.spec.domain.resources?.requests?.memory;
-  const dirty = dirtyRateFromAnnotations(vmi);
-  if (dirty.error) inputErrors.push(`VMI ${key}: ${dirty.error}`);
+  const memoryBytes = parseBytes(String(guest ?? '1Gi'), 'spec.domain.memory.guest');
   const used = guestUsedFromAnnotations(vmi);
   if (used.error) inputErrors.push(`VMI ${key}: ${used.error}`);
+  // Raw readings first (the most likely write rate behind them), then windows, then a mean rate.
+  const sampled = dirtyRateOfReadingsCached(vmi, memoryBytes, used.value);
+  if (sampled.error) inputErrors.push(`VMI ${key}: ${sampled.error}`);
+  const dirty = sampled.value ? { value: sampled.value } : dirtyRateFromAnnotations(vmi);
+  if (dirty.error) inputErrors.push(`VMI ${key}: ${dirty.error}`);
   const binding = owner.object.spec.clientBinding;
   const boundClient = binding?.labelKey ? vmi.metadata.labels?.[binding.labelKey] : binding?.annotationKey ? vmi.metadata.annotations?.[binding.annotationKey] : undefined;
   const volumeKinds = (vmi.spec.volumes ?? []).flatMap((v) => VOLUME_KINDS.filter((k) => (v as unknown as Record<string, unknown>)[k] !== undefined));
@@ -227,9 +261,9 @@ function vmView(
     liveMigratable: lm?.status === 'True',
     ...(lm?.status === 'False' && lm.reason ? { liveMigratableReason: lm.reason } : {}),
     migrating: migrating || (vmi.status?.migrationState !== undefined && !vmi.status.migrationState.completed && !vmi.status.migrationState.failed && !!vmi.status.migrationState.migrationUid),
-    memoryBytes: parseBytes(String(guest ?? '1Gi'), 'spec.domain.memory.guest'),
+    memoryBytes,
     // The guest's "used" memory leaves out non-zero pages the first pass still sends (memmap, kernel, firmware): calibrated in the lab.
-    ...(used.value !== undefined ? { guestUsedBytes: calibratedNonZeroBytes({ memoryBytes: parseBytes(String(guest ?? '1Gi'), 'spec.domain.memory.guest'), guestUsedBytes: used.value }) } : {}),
+    ...(used.value !== undefined ? { guestUsedBytes: calibratedNonZeroBytes({ memoryBytes, guestUsedBytes: used.value }) } : {}),
     requests: footprint,
     cpu: {
       model: cpu.model ?? 'host-model',

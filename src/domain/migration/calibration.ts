@@ -24,7 +24,7 @@
  *   reading implies on its own) stay for comparison in the calibration report.
  * - QEMU's default downtime limit, 300 ms.
  */
-import type { MigrationInput } from './input.js';
+import type { DirtyRateInput, MigrationInput } from './input.js';
 import { estimateWriteRate, type PageSamplingReading } from './page-sampling.js';
 import { DEFAULT_DOWNTIME_LIMIT_MS, PAGE_BYTES } from './qemu.js';
 
@@ -124,16 +124,28 @@ export function calibratedNonZeroBytes(vm: Pick<MeasuredVm, 'memoryBytes' | 'gue
   return Math.min(vm.memoryBytes, vm.guestUsedBytes + vm.memoryBytes * cal.memmapFraction + hidden);
 }
 
+/**
+ * The model's dirty-rate input from page-sampling readings: the write rate they imply into a hot
+ * set of the guest's used memory, or of all its memory when that is unknown (the worst case).
+ */
+export function dirtyRateOfReadings(
+  readings: readonly DirtyRateReading[],
+  memoryBytes: number,
+  guestUsedBytes: number | undefined,
+  cal: Calibration = LAB_CALIBRATION,
+): DirtyRateInput {
+  const hotSet = Math.min(memoryBytes, guestUsedBytes ?? memoryBytes);
+  const writeRate = writeRateOfReadings(readings, hotSet, memoryBytes, cal);
+  return writeRate > 0 && hotSet > 0
+    ? { kind: 'curve', curve: { hotSetBytes: hotSet, hotWriteBytesPerSecond: writeRate, coldBytesPerSecond: 0 } }
+    : { kind: 'constant', bytesPerSecond: writeRate };
+}
+
 export function calibratedInput(vm: MeasuredVm, cal: Calibration = LAB_CALIBRATION): MigrationInput {
-  const hotSet = Math.min(vm.memoryBytes, vm.guestUsedBytes);
-  const writeRate = writeRateOfReadings(vm.dirtyRateReadings, hotSet, vm.memoryBytes, cal);
   return {
     memoryBytes: vm.memoryBytes,
     guestUsedBytes: calibratedNonZeroBytes(vm, cal),
-    dirtyRate:
-      writeRate > 0 && hotSet > 0
-        ? { kind: 'curve', curve: { hotSetBytes: hotSet, hotWriteBytesPerSecond: writeRate, coldBytesPerSecond: 0 } }
-        : { kind: 'constant', bytesPerSecond: writeRate },
+    dirtyRate: dirtyRateOfReadings(vm.dirtyRateReadings, vm.memoryBytes, vm.guestUsedBytes, cal),
     bandwidthBytesPerSecond: cal.goodputFactor * vm.linkGoodputBytesPerSecond,
     downtimeLimitMs: cal.downtimeLimitMs,
     ...(vm.completionTimeoutPerGiB === undefined ? {} : { completionTimeoutPerGiB: vm.completionTimeoutPerGiB }),

@@ -304,10 +304,37 @@ describe('gather', () => {
       expect(v.guestUsedBytes).to.equal(800 * MiB + (2 * GiB) / 64 + LAB_CALIBRATION.hiddenNonZeroBytes + 2 * LAB_CALIBRATION.hiddenNonZeroBytesPerGiB);
     });
 
+    it('reads page-sampling readings as the most likely write rate into the used memory, ahead of windows and rates', () => {
+      const readings = ['1s=2', '1s=0', '1s=2', '1s=4', '1s=0', '1s=2', '1s/16384=2', '1s/16384=1', '1s/16384=2', '1s/16384=1', '5s/16384=1', '5s/16384=2'].join(',');
+      const annotations = { [Annotations.dirtyRateReadings]: readings, [Annotations.dirtyRateWindows]: '1s=30MB/s,5s=20MB/s', [Annotations.guestUsed]: '512Mi' };
+      const v = vmView({ vmis: [vmi('vm-1', { annotations })] });
+      expect(v.dirtyRate.confidence).to.equal('measured');
+      const input = v.dirtyRate.input;
+      if (input.kind !== 'curve') expect.fail(`expected a curve, got ${input.kind}`);
+      expect(input.curve.hotSetBytes).to.equal(512 * MiB);
+      expect(input.curve.hotWriteBytesPerSecond / (MiB * LAB_CALIBRATION.dirtyRateScale)).to.be.within(1.5, 2.5);
+      // Without the used memory, the hot set is all of it: the worst case.
+      const blind = vmView({ vmis: [vmi('vm-1', { annotations: { [Annotations.dirtyRateReadings]: readings } })] }).dirtyRate.input;
+      expect(blind.kind === 'curve' && blind.curve.hotSetBytes).to.equal(2 * GiB);
+    });
+
+    it('all-zero readings: a measured guest that dirties nothing', () => {
+      const v = vmView({ vmis: [vmi('vm-1', { annotations: { [Annotations.dirtyRateReadings]: '1s=0,1s=0,1s=0' } })] });
+      expect(v.dirtyRate).to.deep.equal({ input: { kind: 'constant', bytesPerSecond: 0 }, confidence: 'measured' });
+    });
+
+    it('unreadable readings are reported and the windows annotation is used instead', () => {
+      const g = gather(observed({ vmis: [vmi('vm-1', { annotations: { [Annotations.dirtyRateReadings]: '1s=2MB/s', [Annotations.dirtyRate]: '3MB/s' } })] }));
+      expect(g.inputErrors).to.have.length(1);
+      expect(g.inputErrors[0]).to.match(/^VMI lab\/vm-1: offline-first\.io\/dirty-rate-readings: expected CALC-TIME/);
+      expect(g.input.vms[0]!.dirtyRate).to.deep.equal({ input: { kind: 'constant', bytesPerSecond: 3e6 }, confidence: 'measured' });
+    });
+
     // [annotation, value, error]
     const badVmAnnotations: [string, string, RegExp][] = [
       [Annotations.dirtyRate, '2MB', /^VMI lab\/vm-1: offline-first\.io\/dirty-rate: expected a rate/],
       [Annotations.dirtyRateWindows, '1s', /^VMI lab\/vm-1: offline-first\.io\/dirty-rate-windows: expected WINDOW=RATE pairs/],
+      [Annotations.dirtyRateReadings, '1s=x', /^VMI lab\/vm-1: offline-first\.io\/dirty-rate-readings: expected CALC-TIME/],
       [Annotations.guestUsed, 'most', /^VMI lab\/vm-1: offline-first\.io\/guest-used: expected a size/],
     ];
     for (const [key, value, error] of badVmAnnotations) {

@@ -7,6 +7,7 @@ import {
   Annotations,
   departureFromNode,
   dirtyRateFromAnnotations,
+  dirtyRateReadingsFromAnnotations,
   guestUsedFromAnnotations,
   LEAVING_TAINT,
   linkFromAnnotations,
@@ -181,6 +182,38 @@ describe('annotations', () => {
     ];
     for (const [what, annotations, key, expected] of bad) {
       it(`reports ${what} as an error naming ${key}`, () => expectError(() => dirtyRateFromAnnotations(on(annotations)), key, expected));
+    }
+  });
+
+  describe('dirtyRateReadingsFromAnnotations', () => {
+    const K = Annotations.dirtyRateReadings;
+    const valid: [string, string, object[]][] = [
+      ['KubeVirt-style 1 s readings', '1s=2,1s=0,1s=4', [{ seconds: 1, mibPerSecond: 2 }, { seconds: 1, mibPerSecond: 0 }, { seconds: 1, mibPerSecond: 4 }]],
+      ['sample pages per GiB and longer windows, with spaces', ' 1s/16384=1 , 5s/16384=2,1m=0 ', [
+        { seconds: 1, mibPerSecond: 1, samplePages: 16384 },
+        { seconds: 5, mibPerSecond: 2, samplePages: 16384 },
+        { seconds: 60, mibPerSecond: 0 },
+      ]],
+    ];
+    for (const [what, text, readings] of valid) {
+      it(`reads ${what}`, () => expect(dirtyRateReadingsFromAnnotations(on({ [K]: text }))).to.deep.equal({ value: readings }));
+    }
+
+    it('gives nothing without the annotation', () => expect(dirtyRateReadingsFromAnnotations(on({ [Annotations.dirtyRate]: '1MB/s' }))).to.deep.equal({}));
+
+    const bad: [string, string, RegExp][] = [
+      ['an empty value', '', /expected readings such as 1s=2/],
+      ['a rate with a unit (QEMU reports whole MiB/s)', '1s=2MB/s', /expected CALC-TIME\[\/SAMPLE-PAGES\]=MIB-PER-SECOND .*got "1s=2MB\/s"/],
+      ['a fractional reading', '1s=1.5', /got "1s=1.5"/],
+      ['a negative reading', '1s=-2', /got "1s=-2"/],
+      ['a window below a second', '500ms=2', /calc-time must be whole seconds, at least 1/],
+      ['a window without a unit', '1=2', /expected a duration like 300ms/],
+      ['too few sample pages', '1s/64=2', /sample pages per GiB must be 128\.\.16384 .*got 64/],
+      ['too many sample pages', '1s/32768=2', /sample pages per GiB must be 128\.\.16384/],
+      ['too many readings', Array.from({ length: 501 }, () => '1s=0').join(','), /at most 500 readings, got 501/],
+    ];
+    for (const [what, text, expected] of bad) {
+      it(`reports ${what} as an error naming ${K}`, () => expectError(() => dirtyRateReadingsFromAnnotations(on({ [K]: text })), K, expected));
     }
   });
 
