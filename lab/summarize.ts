@@ -13,7 +13,13 @@ const fixed = (v: number | undefined, digits = 1): string => (v === undefined ? 
 function row(r: RunRecord): string[] {
   const s = r.summary;
   const m = r.migration;
-  const rates = (r.dirtyRate ?? []).map((d) => `${d.calcTimeSeconds}s/${d.samplePages}:${d.dirtyRateMBps}`).join(' ');
+  // Readings grouped by window: "1s/512: 2 0 4; 1s/16384: 1 2".
+  const byWindow = new Map<string, number[]>();
+  for (const d of r.dirtyRate ?? []) {
+    const w = `${d.calcTimeSeconds}s/${d.samplePages}`;
+    byWindow.set(w, [...(byWindow.get(w) ?? []), d.dirtyRateMBps]);
+  }
+  const rates = [...byWindow].map(([w, values]) => `${w}: ${values.join(' ')}`).join('; ');
   // QEMU zeroes dirty-pages-rate once done, so take the highest value seen while it ran.
   const dirtyPagesRates = [...(m?.passes ?? []), ...(m?.snapshots ?? [])].map((p) => p.dirtyPagesRate ?? 0);
   return [
@@ -40,7 +46,7 @@ function row(r: RunRecord): string[] {
 
 const HEADER = [
   'id', 'outcome', 'time s', 'downtime ms', 'pause ms', 'sent MB', 'eff MB/s', 'link MB/s', '1st pass s', '1st pass MB',
-  'syncs', 'max dirty-pages-rate (QEMU, pages/s)', 'calc-dirty-rate MB/s (window/samples:rate)', 'guest pages/s', 'TCG cpu s', 'mig thread cpu s',
+  'syncs', 'max dirty-pages-rate (QEMU, pages/s)', 'calc-dirty-rate MiB/s (window/samples: readings)', 'guest pages/s', 'TCG cpu s', 'mig thread cpu s',
   'guest alive after', 'load 1m',
 ];
 
