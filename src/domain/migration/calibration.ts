@@ -48,14 +48,14 @@ export interface Calibration {
 }
 
 /**
- * Fitted on the training split of the lab's runs (full grid, CPU load 0/50/100 %); see
- * docs/lab-calibration.md for the data, the split and the held-out accuracy.
+ * Fitted on the training split of the lab's runs (full grid at CPU load 0/50/100 %, and the first
+ * quick grid); see docs/lab-calibration.md for the data, the split and the held-out accuracy.
  */
 export const LAB_CALIBRATION: Calibration = {
-  hiddenNonZeroBytes: 43e6,
-  hiddenNonZeroBytesPerGiB: -3e6,
+  hiddenNonZeroBytes: 46e6,
+  hiddenNonZeroBytesPerGiB: -5e6,
   memmapFraction: 64 / PAGE_BYTES,
-  goodputFactor: 0.99,
+  goodputFactor: 0.9875,
   dirtyRateScale: 0.9,
   downtimeLimitMs: DEFAULT_DOWNTIME_LIMIT_MS,
   aggregate: 'likelihood',
