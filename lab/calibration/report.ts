@@ -213,7 +213,7 @@ function svg(): string {
     else out.push(`<circle cx="${cx}" cy="${cy}" r="4.5" fill="#1b6ac9">${title}</circle>`);
   }
   const lx = size + 4;
-  out.push(`<circle cx="${lx + 6}" cy="${margin + 6}" r="4" fill="none" stroke="#777" stroke-width="1.5"/><text x="${lx + 16}" y="${margin + 10}">training (full grid)</text>`);
+  out.push(`<circle cx="${lx + 6}" cy="${margin + 6}" r="4" fill="none" stroke="#777" stroke-width="1.5"/><text x="${lx + 16}" y="${margin + 10}">training</text>`);
   out.push(`<circle cx="${lx + 6}" cy="${margin + 26}" r="4.5" fill="#1b6ac9"/><text x="${lx + 16}" y="${margin + 30}">held out (full grid)</text>`);
   out.push(`<rect x="${lx + 2}" y="${margin + 42}" width="8" height="8" fill="#d95f02"/><text x="${lx + 16}" y="${margin + 50}">held out (quick grid)</text>`);
   out.push(`<rect x="${lx + 1}" y="${margin + 60}" width="10" height="10" fill="#dde8f5"/><text x="${lx + 16}" y="${margin + 70}">±10 % of y = x</text>`);
