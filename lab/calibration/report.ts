@@ -170,8 +170,8 @@ function freshRows(): string[] {
 // --- The chart --------------------------------------------------------------------------------
 
 function svg(): string {
-  const points = committed.filter((r) => r.run.totalSeconds !== undefined && Number.isFinite(r.prediction.totalSeconds));
-  const values = points.flatMap((r) => [r.run.totalSeconds!, r.prediction.totalSeconds]);
+  const points = committed.filter((r) => r.run.totalSeconds !== undefined && Number.isFinite(r.predictedSeconds));
+  const values = points.flatMap((r) => [r.run.totalSeconds!, r.predictedSeconds]);
   const lo = 10 ** Math.floor(Math.log10(Math.min(...values)));
   const hi = 10 ** Math.ceil(Math.log10(Math.max(...values)));
   const size = 560;
@@ -206,8 +206,8 @@ function svg(): string {
   out.push(`<text x="18" y="${size / 2}" text-anchor="middle" transform="rotate(-90 18 ${size / 2})">predicted (model totalSeconds)</text>`);
   for (const r of points) {
     const cx = f(x(r.run.totalSeconds!));
-    const cy = f(y(r.prediction.totalSeconds));
-    const title = `<title>${r.run.id}: measured ${secs(r.run.totalSeconds)} s, predicted ${secs(r.prediction.totalSeconds)} s</title>`;
+    const cy = f(y(r.predictedSeconds));
+    const title = `<title>${r.run.id}: measured ${secs(r.run.totalSeconds)} s, predicted ${secs(r.predictedSeconds)} s</title>`;
     if (r.training) out.push(`<circle cx="${cx}" cy="${cy}" r="4" fill="none" stroke="#777" stroke-width="1.5">${title}</circle>`);
     else if (r.run.grid === 'quick') out.push(`<rect x="${f(Number(cx) - 4)}" y="${f(Number(cy) - 4)}" width="8" height="8" fill="#d95f02">${title}</rect>`);
     else out.push(`<circle cx="${cx}" cy="${cy}" r="4.5" fill="#1b6ac9">${title}</circle>`);
