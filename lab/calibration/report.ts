@@ -93,8 +93,7 @@ function describeLoad(run: LabRun): string {
 
 function runRow(r: RunResult): string {
   const run = r.run;
-  const p = r.prediction;
-  const predicted = r.predictedConverges ? 'converges' : p.abortedByKubevirt ? `misses the ${run.boundSeconds} s bound` : 'never converges';
+  const predicted = r.predictedConverges ? 'converges' : !Number.isFinite(r.predictedSeconds) ? 'never converges' : `misses the ${run.boundSeconds} s bound`;
   return `| ${run.id} | ${r.training ? 'train' : '**held out**'} | ${run.link} | ${describeLoad(run)} | ${run.cpuLoadPercent} | ${run.outcome} | ${secs(run.totalSeconds)} | ${secs(r.predictedSeconds)} | ${r.ape === undefined ? '–' : pct(r.ape)} | ${predicted} | ${run.downtimeMs ?? '–'} | ${run.guestPauseMs ?? '–'} | ${run.dirtySyncCount ?? '–'} |`;
 }
 
