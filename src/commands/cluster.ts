@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, closeSync } from 'node:f
 import { join, resolve } from 'node:path';
 import { projectRoot } from '../controlplane/tools.js';
 import type { ClusterState } from '../devcluster/daemon.js';
-import { formatHelp, integerFlag, parseFlags, UsageError, type FlagSpecs } from './flags.js';
+import { integerFlag, parseCommandFlags, UsageError, type FlagSpecs } from './flags.js';
 
 const flags: FlagSpecs = {
   'state-dir': { kind: 'string', value: 'DIR', help: 'where the kubeconfig, state and log live (default: .cluster in the project)' },
@@ -38,11 +38,8 @@ function printState(state: ClusterState): void {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function run(args: readonly string[]): Promise<number> {
-  const parsed = parseFlags(args, flags);
-  if (parsed.booleans.has('help')) {
-    process.stdout.write(formatHelp(usage, flags));
-    return 0;
-  }
+  const parsed = parseCommandFlags(args, flags, usage, { positionals: true });
+  if (!parsed) return 0;
   const [action] = parsed.positionals;
   const dir = resolve(parsed.strings.get('state-dir') ?? join(projectRoot, '.cluster'));
   const logPath = join(dir, 'daemon.log');

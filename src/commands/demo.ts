@@ -19,7 +19,7 @@ import { BUILTIN_SCENARIOS } from '../sim/scenario/builtin/index.js';
 import { builtinScenario } from '../sim/scenario/load.js';
 import { shippedParseOptions } from '../sim/scenario/shipped-crd.js';
 import type { Scenario } from '../sim/scenario/types.js';
-import { formatHelp, integerFlag, parseFlags, UsageError, type FlagSpecs } from './flags.js';
+import { integerFlag, parseCommandFlags, UsageError, type FlagSpecs } from './flags.js';
 
 const USAGE = `Usage: offline-first demo [--duration SECONDS] [--leave-after SECONDS|never] [flags]
 
@@ -71,12 +71,8 @@ function note(p: Phases, now: number): string | undefined {
 }
 
 export async function run(args: readonly string[]): Promise<number> {
-  const flags = parseFlags(args, specs);
-  if (flags.booleans.has('help')) {
-    process.stdout.write(formatHelp(USAGE, specs));
-    return 0;
-  }
-  if (flags.positionals.length > 0) throw new UsageError(`unexpected argument "${flags.positionals[0]}"`);
+  const flags = parseCommandFlags(args, specs, USAGE);
+  if (!flags) return 0;
   const durationS = flags.strings.has('duration') ? integerFlag(flags, 'duration', 0, 1, 86_400) : undefined;
   const leaveText = flags.strings.get('leave-after') ?? '45';
   const leaveAfterS = leaveText === 'never' ? undefined : integerFlag(flags, 'leave-after', 45, 0, 86_400);

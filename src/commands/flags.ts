@@ -104,3 +104,28 @@ export function formatHelp(usage: string, specs: FlagSpecs): string {
   });
   return `${usage}\n\nFlags:\n${rows.join('\n')}\n`;
 }
+
+export interface CommandOptions {
+  /** The command takes positional arguments (otherwise any is a usage error). */
+  readonly positionals?: boolean;
+  /** Appended to the usage error for an unexpected argument, e.g. "(a scenario file goes after --file)". */
+  readonly positionalHint?: string;
+  /** Appended to the help text. */
+  readonly helpSuffix?: string;
+}
+
+/**
+ * A command's flags: with --help, prints the help and returns undefined (the command exits 0);
+ * refuses positional arguments unless the command takes them.
+ */
+export function parseCommandFlags(args: readonly string[], specs: FlagSpecs, usage: string, options: CommandOptions = {}): ParsedFlags | undefined {
+  const flags = parseFlags(args, specs);
+  if (flags.booleans.has('help')) {
+    process.stdout.write(formatHelp(usage, specs) + (options.helpSuffix ?? ''));
+    return undefined;
+  }
+  if (!options.positionals && flags.positionals.length > 0) {
+    throw new UsageError(`unexpected argument "${flags.positionals[0]}"${options.positionalHint ? ` ${options.positionalHint}` : ''}`);
+  }
+  return flags;
+}

@@ -11,7 +11,7 @@ import type { VirtualMachineInstance, VirtualMachineInstanceMigration } from '..
 import type { Node } from '../kube/node.js';
 import type { OfflineFirstPlacement } from '../kube/placement.js';
 import { Resources } from '../kube/resources.js';
-import { formatHelp, parseFlags, UsageError, type FlagSpecs } from './flags.js';
+import { parseCommandFlags, type FlagSpecs } from './flags.js';
 
 const USAGE = `Usage: offline-first plan [--kubeconfig PATH] [--namespace NS] [--json]
 
@@ -47,12 +47,8 @@ function countBy<T>(items: readonly T[], key: (t: T) => string): string {
 }
 
 export async function run(args: readonly string[]): Promise<number> {
-  const flags = parseFlags(args, specs);
-  if (flags.booleans.has('help')) {
-    process.stdout.write(formatHelp(USAGE, specs));
-    return 0;
-  }
-  if (flags.positionals.length > 0) throw new UsageError(`unexpected argument "${flags.positionals[0]}"`);
+  const flags = parseCommandFlags(args, specs, USAGE);
+  if (!flags) return 0;
   const client = KubeClient.load(flags.strings.get('kubeconfig'));
   const [placements, vmis, migrations, nodes] = await Promise.all([
     client.listAll<OfflineFirstPlacement>(Resources.placement),

@@ -15,7 +15,7 @@ import {
   parseDuration,
   QuantityError,
 } from '../domain/units.js';
-import { formatHelp, parseFlags, requireFlag, UsageError, type FlagSpecs, type ParsedFlags } from './flags.js';
+import { parseCommandFlags, requireFlag, UsageError, type FlagSpecs, type ParsedFlags } from './flags.js';
 
 const USAGE = `Usage: offline-first predict --memory BYTES --bandwidth RATE (--dirty-rate RATE | --dirty-rate-window DURATION=RATE ...) [flags]
 
@@ -163,12 +163,8 @@ function table(input: MigrationInput, p: MigrationPrediction): string {
 }
 
 export async function run(args: readonly string[]): Promise<number> {
-  const flags = parseFlags(args, specs);
-  if (flags.booleans.has('help')) {
-    process.stdout.write(formatHelp(USAGE, specs) + UNITS);
-    return 0;
-  }
-  if (flags.positionals.length > 0) throw new UsageError(`unexpected argument "${flags.positionals[0]}"`);
+  const flags = parseCommandFlags(args, specs, USAGE, { helpSuffix: UNITS });
+  if (!flags) return 0;
   let input: MigrationInput;
   let prediction: MigrationPrediction;
   try {

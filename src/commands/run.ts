@@ -8,7 +8,7 @@ import { KubeClient } from '../kube/client.js';
 import { checkApis } from '../kube/discovery.js';
 import { serveEndpoints } from '../observability/server.js';
 import { Operator } from '../operator/operator.js';
-import { formatHelp, integerFlag, parseFlags, type FlagSpecs } from './flags.js';
+import { integerFlag, parseCommandFlags, type FlagSpecs } from './flags.js';
 
 const flags: FlagSpecs = {
   kubeconfig: { kind: 'string', value: 'PATH', help: 'kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, or in-cluster)' },
@@ -26,11 +26,8 @@ function log(msg: string, fields?: Record<string, unknown>): void {
 }
 
 export async function run(args: readonly string[]): Promise<number> {
-  const parsed = parseFlags(args, flags);
-  if (parsed.booleans.has('help')) {
-    process.stdout.write(formatHelp('Usage: offline-first run [flags]', flags));
-    return 0;
-  }
+  const parsed = parseCommandFlags(args, flags, 'Usage: offline-first run [flags]', { positionals: true });
+  if (!parsed) return 0;
   const metricsPort = integerFlag(parsed, 'metrics-port', 8080, 1, 65535);
   const healthPort = integerFlag(parsed, 'health-port', 8081, 1, 65535);
   const resyncSeconds = integerFlag(parsed, 'resync-seconds', 30, 1, 3600);

@@ -23,7 +23,7 @@ import { refusalLines, summaryTable } from '../sim/scenario/summary-table.js';
 import { timelineLines } from '../sim/scenario/timeline.js';
 import type { Scenario } from '../sim/scenario/types.js';
 import { formatDuration } from '../domain/units.js';
-import { formatHelp, parseFlags, UsageError, type FlagSpecs } from './flags.js';
+import { parseCommandFlags, UsageError, type FlagSpecs, type ParsedFlags } from './flags.js';
 
 const USAGE = `Usage: offline-first simulate [--scenario NAME | --file SCENARIO.yaml] [--strategy offline-first|naive|none|all] [flags]
 
@@ -67,7 +67,7 @@ function chosenStrategies(flag: string | undefined): StrategyName[] {
   return [flag as StrategyName];
 }
 
-function loadScenario(flags: ReturnType<typeof parseFlags>): { scenario: Scenario; source: string } {
+function loadScenario(flags: ParsedFlags): { scenario: Scenario; source: string } {
   const file = flags.strings.get('file');
   const name = flags.strings.get('scenario');
   if (file !== undefined && name !== undefined) throw new UsageError('give --scenario or --file, not both');
@@ -143,12 +143,8 @@ function textOutput(scenario: Scenario, source: string, runs: readonly Simulatio
 }
 
 export async function run(args: readonly string[]): Promise<number> {
-  const flags = parseFlags(args, specs);
-  if (flags.booleans.has('help')) {
-    process.stdout.write(formatHelp(USAGE, specs));
-    return 0;
-  }
-  if (flags.positionals.length > 0) throw new UsageError(`unexpected argument "${flags.positionals[0]}" (a scenario file goes after --file)`);
+  const flags = parseCommandFlags(args, specs, USAGE, { positionalHint: '(a scenario file goes after --file)' });
+  if (!flags) return 0;
   if (flags.booleans.has('print-scenario')) {
     if (flags.strings.has('file')) throw new UsageError('--print-scenario prints a built-in scenario; give --scenario NAME');
     const name = flags.strings.get('scenario') ?? 'lab-room';
