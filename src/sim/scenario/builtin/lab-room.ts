@@ -1,5 +1,5 @@
 /** Built-in scenario `lab-room`: a morning lab in room 1-237 on the campus LAN. */
-import { dataCentreNodes, labRoomPlacement, labStudents } from './shared.js';
+import { dataCentreNodes, labRoomPlacement, labStudents, labWorkstations } from './shared.js';
 
 export const labRoom = `# Lab room 1-237: a morning lab on the campus LAN.
 name: lab-room
@@ -16,15 +16,7 @@ time:
   horizon: 4h35m
   step: 30s
 nodes:
-${dataCentreNodes}  - &workstation
-    name: ws-237-{i:02}
-    count: 8
-    role: client
-    labels: {room: "1-237"}
-    cpu: {vendor: Intel, hostModel: Skylake-Client-IBRS}
-    capacity: {cpu: "8", memory: 16Gi}
-    link: {bandwidth: 1Gbit/s, rtt: 0.4ms, network: lan}
-    online: [{from: "08:00", until: "12:00", notice: 30m}]
+${dataCentreNodes}${labWorkstations}    online: [{from: "08:00", until: "12:00", notice: 30m}]
   - {<<: *workstation, first: 9, online: [{from: "08:05", until: "12:00", notice: 30m}]}
   - {<<: *workstation, first: 17, online: [{from: "08:10", until: "12:00", notice: 30m}]}
 ${labStudents}placements:

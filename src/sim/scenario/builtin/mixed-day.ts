@@ -1,5 +1,5 @@
 /** Built-in scenario `mixed-day`: a whole day of clients coming and going, two placements. */
-import { dataCentreNodes, labRoomPlacement, labStudents } from './shared.js';
+import { dataCentreNodes, labRoomPlacement, labStudents, labWorkstations } from './shared.js';
 
 export const mixedDay = `# A whole day in lab room 1-237 and the library: clients come and go.
 name: mixed-day
@@ -17,15 +17,7 @@ time:
   horizon: 11h15m
   step: 30s
 nodes:
-${dataCentreNodes}  - &workstation
-    name: ws-237-{i:02}
-    count: 8
-    role: client
-    labels: {room: "1-237"}
-    cpu: {vendor: Intel, hostModel: Skylake-Client-IBRS}
-    capacity: {cpu: "8", memory: 16Gi}
-    link: {bandwidth: 1Gbit/s, rtt: 0.4ms, network: lan}
-    online:
+${dataCentreNodes}${labWorkstations}    online:
       - {from: "08:00", until: "12:00", notice: 20m}
       - {from: "13:00", until: "17:00", notice: 30m}
   - <<: *workstation

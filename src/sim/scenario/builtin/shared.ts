@@ -57,3 +57,14 @@ export const labRoomPlacement = `  - name: lab-room-1-237
       concurrency: {maxPerPlacement: 5, maxPerClientNode: 1}
       cooldown: {base: 15m, max: 4h}
 `;
+
+/** Room 1-237's first eight workstations as the YAML anchor `workstation`; each scenario adds their `online` schedule and the other groups. */
+export const labWorkstations = `  - &workstation
+    name: ws-237-{i:02}
+    count: 8
+    role: client
+    labels: {room: "1-237"}
+    cpu: {vendor: Intel, hostModel: Skylake-Client-IBRS}
+    capacity: {cpu: "8", memory: 16Gi}
+    link: {bandwidth: 1Gbit/s, rtt: 0.4ms, network: lan}
+`;
