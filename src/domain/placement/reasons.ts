@@ -58,6 +58,16 @@ export type Reason = (typeof Reasons)[keyof typeof Reasons];
 /** Why a candidate node was rejected. */
 export type RejectionReason = (typeof CANDIDATE_PIPELINE)[number];
 
+/** The pipeline's last stage: refusals on the predicted cost of the migration itself. */
+export const COST_REASONS = [
+  Reasons.DirtyRateTooHigh,
+  Reasons.WouldNotConverge,
+  Reasons.KubevirtWouldAbort,
+  Reasons.PredictedTimeTooLong,
+  Reasons.DowntimeTooHigh,
+  Reasons.CostExceedsBenefit,
+] as const;
+
 const CANDIDATE_PIPELINE = [
   Reasons.NotBoundClient,
   Reasons.NodeNotReady,
@@ -76,12 +86,7 @@ const CANDIDATE_PIPELINE = [
   Reasons.HostModelUnsupported,
   Reasons.InsufficientMemory,
   Reasons.InsufficientCPU,
-  Reasons.DirtyRateTooHigh,
-  Reasons.WouldNotConverge,
-  Reasons.KubevirtWouldAbort,
-  Reasons.PredictedTimeTooLong,
-  Reasons.DowntimeTooHigh,
-  Reasons.CostExceedsBenefit,
+  ...COST_REASONS,
 ] as const;
 
 const PIPELINE_STAGE: ReadonlyMap<Reason, number> = new Map(CANDIDATE_PIPELINE.map((r, i) => [r, i]));

@@ -5,19 +5,12 @@
  * that would have failed are the non-converging moves avoided; those that would have worked are the
  * price of caution, shown too.
  */
-import { Reasons, type Decision, type Reason } from '../../domain/placement/index.js';
+import { COST_REASONS, type Decision, type Reason } from '../../domain/placement/index.js';
 import { migrationBandwidth, simulatedRun } from './migration-run.js';
 import type { ScenarioPlacement } from './types.js';
 import type { SimWorld } from './world.js';
 
-const COST_REASONS: ReadonlySet<Reason> = new Set([
-  Reasons.DirtyRateTooHigh,
-  Reasons.WouldNotConverge,
-  Reasons.KubevirtWouldAbort,
-  Reasons.PredictedTimeTooLong,
-  Reasons.DowntimeTooHigh,
-  Reasons.CostExceedsBenefit,
-]);
+const COST: ReadonlySet<Reason> = new Set(COST_REASONS);
 
 export class RefusedMoves {
   /** VM key → whether some refused move of it would have failed. */
@@ -33,7 +26,7 @@ export class RefusedMoves {
     for (const d of decisions) {
       if (d.action !== 'Stay' && d.action !== 'Blocked') continue;
       for (const r of d.rejected) {
-        if (!COST_REASONS.has(r.reason)) continue;
+        if (!COST.has(r.reason)) continue;
         const key = `${d.vmKey}\u0000${d.currentNode}\u0000${r.node}`;
         if (this.checked.has(key)) continue;
         this.checked.add(key);
