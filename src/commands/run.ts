@@ -8,6 +8,7 @@ import { KubeClient } from '../kube/client.js';
 import { checkApis } from '../kube/discovery.js';
 import { serveEndpoints } from '../observability/server.js';
 import { Operator } from '../operator/operator.js';
+import { ApiHealth } from '../runtime/api-health.js';
 import { integerFlag, parseCommandFlags, type FlagSpecs } from './flags.js';
 
 const flags: FlagSpecs = {
@@ -48,7 +49,16 @@ export async function run(args: readonly string[]): Promise<number> {
       ? { leaderElection: { namespace: parsed.strings.get('leader-election-namespace') ?? process.env.POD_NAMESPACE ?? 'offline-first-system' } }
       : {}),
   });
-  const stopServing = await serveEndpoints({ registry: operator.metrics.registry, live: () => true, ready: () => operator.isReady() }, metricsPort, healthPort);
+  // Ready only while the API server answers too: an operator cut off from it can neither see nor act.
+  const apiHealth = new ApiHealth((signal) => client.request('GET', '/version', { signal }), {
+    onChange: (reachable, error) => log(reachable ? 'API server reachable again' : 'API server unreachable, not ready', error ? { error: String(error) } : undefined),
+  });
+  apiHealth.start();
+  const stopServing = await serveEndpoints(
+    { registry: operator.metrics.registry, live: () => true, ready: () => operator.isReady() && apiHealth.isReachable() },
+    metricsPort,
+    healthPort,
+  );
   log('serving', { metricsPort, healthPort, identity });
   const stopped = new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -58,6 +68,7 @@ export async function run(args: readonly string[]): Promise<number> {
   const signal = await stopped;
   log('shutting down', { signal });
   await operator.stop();
+  await apiHealth.stop();
   await stopServing();
   log('stopped');
   return 0;
