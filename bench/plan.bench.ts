@@ -122,6 +122,7 @@ function world(shape: Shape, seed: number): PlanInput {
       ...(shape.bound ? { boundClient: ownClient.name } : {}),
       volumeKinds: rand() < 0.9 ? ['containerDisk', 'cloudInitNoCloud'] : ['dataVolume'],
       blockMigrationDiskBytes: 0,
+      budgetDiskBytes: 0,
       dirtyRate: measured
         ? { input: { kind: 'constant', bytesPerSecond: Math.exp(Math.log(1e4) + rand() * Math.log(500)) }, confidence: 'measured' }
         : { input: { kind: 'constant', bytesPerSecond: 2 * MB }, confidence: 'fallback' },

@@ -49,7 +49,17 @@ const specs: FlagSpecs = {
     help: 'KubeVirt completionTimeoutPerGiB (default 150; 0 disables)',
   },
   'progress-timeout': { kind: 'string', value: 'SECONDS', help: 'KubeVirt progressTimeout (default 150)' },
-  'block-migration-disk': { kind: 'string', value: 'BYTES', help: 'local disk bytes copied before RAM (BlockMigration)' },
+  'block-migration-disk': {
+    kind: 'string',
+    value: 'BYTES',
+    help: 'data BlockMigration copies from local disks before RAM: what they hold, not their capacity (default 0)',
+  },
+  'budget-disk': {
+    kind: 'string',
+    value: 'BYTES',
+    help: "of those, what KubeVirt's completion budget counts: container-disk overlays and cloud-init disks " +
+      '(/var/run/kubevirt-ephemeral-disks), never emptyDisk or hostDisk (default 0)',
+  },
   'auto-converge': { kind: 'boolean', help: 'allow QEMU auto-converge (vCPU throttling)' },
   'post-copy': { kind: 'boolean', help: 'allow KubeVirt to switch to post-copy when the budget runs out' },
   json: { kind: 'boolean', help: 'print one JSON object instead of a table' },
@@ -106,6 +116,7 @@ function inputOf(flags: ParsedFlags): MigrationInput {
     completionTimeoutPerGiB: optionalQuantity(flags, 'completion-timeout-per-gib', seconds),
     progressTimeoutSeconds: optionalQuantity(flags, 'progress-timeout', seconds),
     blockMigrationDiskBytes: optionalQuantity(flags, 'block-migration-disk', parseBytes),
+    budgetDiskBytes: optionalQuantity(flags, 'budget-disk', parseBytes),
     allowAutoConverge: flags.booleans.has('auto-converge'),
     allowPostCopy: flags.booleans.has('post-copy'),
   };
@@ -134,7 +145,7 @@ function table(input: MigrationInput, p: MigrationPrediction): string {
       ? `hot set ${formatBytes(d.hotSetBytes)} written at ${formatBandwidth(d.hotWriteBytesPerSecond, 'bytes')}` +
         ` + ${formatBandwidth(d.coldBytesPerSecond, 'bytes')} to new pages`
       : `constant ${formatBandwidth(d.coldBytesPerSecond, 'bytes')}`;
-  const budgetGB = migrationDataSizeGB(input.memoryBytes, input.blockMigrationDiskBytes);
+  const budgetGB = migrationDataSizeGB(input.memoryBytes, input.budgetDiskBytes);
   const budget = Number.isFinite(p.completionBudgetSeconds)
     ? `${formatDuration(p.completionBudgetSeconds * 1000)} (${p.completionBudgetSeconds / budgetGB} s × ${budgetGB} GB started)`
     : 'disabled';

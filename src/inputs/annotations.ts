@@ -29,6 +29,15 @@ export const Annotations = {
   dirtyRateReadings: 'offline-first.io/dirty-rate-readings',
   /** VMI: guest memory in use (non-zero pages), e.g. "800Mi". */
   guestUsed: 'offline-first.io/guest-used',
+  /**
+   * VMI: the data a block migration copies from the local disks (allocated bytes, not the virtual
+   * capacity): a total such as "3Gi", or per volume, e.g. "rootdisk=200Mi,scratch=1Gi". Without it
+   * an emptyDisk or non-shared hostDisk counts its capacity (an upper bound, marked as assumed) and
+   * a container disk's overlay counts 0. Only per-volume figures of container-disk (and ephemeral)
+   * overlays and cloud-init disks reach KubeVirt's completion budget: a total cannot be split, so
+   * it counts 0 there.
+   */
+  localDiskUsed: 'offline-first.io/local-disk-used',
 } as const;
 
 /** Taint key a client can carry instead of the leaving annotation. */
@@ -145,4 +154,31 @@ export function dirtyRateReadingsFromAnnotations(obj: Annotated): Parsed<PageSam
 export function guestUsedFromAnnotations(obj: Annotated): Parsed<number> {
   const v = obj.metadata.annotations?.[Annotations.guestUsed];
   return wrap(() => (v === undefined ? undefined : parseBytes(v, Annotations.guestUsed)));
+}
+
+/** Bytes the local disks hold: one total, or per volume name. */
+export type LocalDiskUsed =
+  | { readonly kind: 'total'; readonly bytes: number }
+  | { readonly kind: 'perVolume'; readonly bytes: ReadonlyMap<string, number> };
+
+/** The syntax of the local-disk-used annotation; which volumes may be named is the gatherer's business. */
+export function localDiskUsedFromAnnotations(obj: Annotated): Parsed<LocalDiskUsed> {
+  const text = obj.metadata.annotations?.[Annotations.localDiskUsed];
+  const key = Annotations.localDiskUsed;
+  const expected = 'expected a total such as 3Gi or VOLUME=BYTES pairs such as rootdisk=200Mi,scratch=1Gi';
+  return wrap(() => {
+    if (text === undefined) return undefined;
+    if (!text.includes('=')) {
+      if (text.trim() === '') throw new Error(`${key}: ${expected}, got "${text}"`);
+      return { kind: 'total', bytes: parseBytes(text.trim(), key) };
+    }
+    const bytes = new Map<string, number>();
+    for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+      const [name, quantity, ...extra] = part.split('=').map((x) => x.trim());
+      if (!name || !quantity || extra.length) throw new Error(`${key}: ${expected}, got "${part}"`);
+      if (bytes.has(name)) throw new Error(`${key}: volume "${name}" given twice`);
+      bytes.set(name, parseBytes(quantity, `${key} (volume ${name})`));
+    }
+    return { kind: 'perVolume', bytes };
+  });
 }

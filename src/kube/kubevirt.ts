@@ -40,7 +40,8 @@ export interface Volume {
   cloudInitConfigDrive?: object;
   persistentVolumeClaim?: { claimName?: string };
   dataVolume?: { name?: string };
-  hostDisk?: { path?: string; capacity?: string; type?: string };
+  /** shared: the image is on storage every node mounts (e.g. NFS); block migration leaves it alone. */
+  hostDisk?: { path?: string; capacity?: string; type?: string; shared?: boolean };
   configMap?: object;
   secret?: object;
   serviceAccount?: object;

@@ -4,7 +4,7 @@
  */
 import { calibratedNonZeroBytes, dirtyRateOfReadings } from '../../domain/migration/calibration.js';
 import type { DirtyRateInput } from '../../domain/migration/predict.js';
-import type { InFlightMigration, NodeView, PlacementPolicy, PlanInput, VmView, VolumeKind } from '../../domain/placement/index.js';
+import type { InFlightMigration, NodeView, PlacementPolicy, PlanInput, VmView } from '../../domain/placement/index.js';
 import { parseBytes } from '../../domain/units.js';
 import {
   Annotations,
@@ -20,6 +20,7 @@ import { isNodeReady, type Node } from '../../kube/node.js';
 import { objectKey } from '../../kube/objects.js';
 import { PlacementLabels, type OfflineFirstPlacement } from '../../kube/placement.js';
 import { matchesSelector } from '../../kube/selectors.js';
+import { diskFacts } from './disks.js';
 import { placementPolicy } from './policy.js';
 
 /** Launcher pod overhead on top of the guest memory request (virt-launcher, QEMU, page tables). */
@@ -47,11 +48,6 @@ function dirtyRateOfReadingsCached(vmi: VirtualMachineInstance, memoryBytes: num
   readingsEstimates.set(key, value);
   return { value };
 }
-
-const VOLUME_KINDS: readonly VolumeKind[] = [
-  'containerDisk', 'emptyDisk', 'ephemeral', 'cloudInitNoCloud', 'cloudInitConfigDrive', 'persistentVolumeClaim',
-  'dataVolume', 'hostDisk', 'configMap', 'secret', 'serviceAccount', 'downwardAPI',
-];
 
 export interface Observed {
   placements: readonly OfflineFirstPlacement[];
@@ -247,10 +243,8 @@ function vmView(
   if (dirty.error) inputErrors.push(`VMI ${key}: ${dirty.error}`);
   const binding = owner.object.spec.clientBinding;
   const boundClient = binding?.labelKey ? vmi.metadata.labels?.[binding.labelKey] : binding?.annotationKey ? vmi.metadata.annotations?.[binding.annotationKey] : undefined;
-  const volumeKinds = (vmi.spec.volumes ?? []).flatMap((v) => VOLUME_KINDS.filter((k) => (v as unknown as Record<string, unknown>)[k] !== undefined));
-  const blockDisks = vmi.status?.migrationMethod === 'BlockMigration'
-    ? (vmi.spec.volumes ?? []).reduce((sum, v) => sum + (v.hostDisk?.capacity ? parseBytes(v.hostDisk.capacity, `volume ${v.name} hostDisk.capacity`) : 0) + (v.emptyDisk?.capacity ? parseBytes(v.emptyDisk.capacity, `volume ${v.name} emptyDisk.capacity`) : 0), 0)
-    : 0;
+  const disks = diskFacts(vmi);
+  for (const error of disks.errors) inputErrors.push(`VMI ${key}: ${error}`);
   const cpu = vmi.spec.domain.cpu ?? {};
   const footprint = vmiFootprint(vmi);
   return {
@@ -270,8 +264,10 @@ function vmView(
       requiredFeatures: (cpu.features ?? []).filter((f) => !f.policy || f.policy === 'require').map((f) => f.name),
     },
     ...(boundClient ? { boundClient } : {}),
-    volumeKinds,
-    blockMigrationDiskBytes: blockDisks,
+    volumeKinds: disks.volumeKinds,
+    blockMigrationDiskBytes: disks.copiedDiskBytes,
+    budgetDiskBytes: disks.budgetDiskBytes,
+    ...(disks.assumed ? { localDiskBytesAssumed: true } : {}),
     dirtyRate: dirty.value
       ? { input: dirty.value, confidence: 'measured' }
       : { input: { kind: 'constant', bytesPerSecond: FALLBACK_DIRTY_RATE_BYTES_PER_SECOND }, confidence: 'fallback' },

@@ -21,8 +21,13 @@ export interface MigrationInput {
   completionTimeoutPerGiB?: number;
   /** KubeVirt progress timeout; default 150; validated, but never fires in this model (kubevirt-budget.ts). */
   progressTimeoutSeconds?: number;
-  /** Local disks copied before RAM (BlockMigration), also counted in KubeVirt's budget. */
+  /** Data block migration copies from local disks before RAM (allocated bytes, not capacity); default 0. */
   blockMigrationDiskBytes?: number;
+  /**
+   * The disk bytes KubeVirt's completion budget counts (block migration only): the files under its
+   * ephemeral-disks directory, such as container-disk overlays, not emptyDisks or hostDisks; default 0.
+   */
+  budgetDiskBytes?: number;
   allowAutoConverge?: boolean;
   allowPostCopy?: boolean;
 }
@@ -46,6 +51,7 @@ export interface ResolvedMigrationInput {
   readonly completionTimeoutPerGiB: number;
   readonly progressTimeoutSeconds: number;
   readonly blockMigrationDiskBytes: number;
+  readonly budgetDiskBytes: number;
   readonly allowAutoConverge: boolean;
   readonly allowPostCopy: boolean;
 }
@@ -112,6 +118,7 @@ export function resolveMigrationInput(input: MigrationInput): ResolvedMigrationI
     completionTimeoutPerGiB: optional(input.completionTimeoutPerGiB, 'completionTimeoutPerGiB', DEFAULT_COMPLETION_TIMEOUT_PER_GIB),
     progressTimeoutSeconds: optional(input.progressTimeoutSeconds, 'progressTimeoutSeconds', DEFAULT_PROGRESS_TIMEOUT_SECONDS),
     blockMigrationDiskBytes: optional(input.blockMigrationDiskBytes, 'blockMigrationDiskBytes', 0),
+    budgetDiskBytes: optional(input.budgetDiskBytes, 'budgetDiskBytes', 0),
     allowAutoConverge: input.allowAutoConverge === true,
     allowPostCopy: input.allowPostCopy === true,
   };

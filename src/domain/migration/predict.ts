@@ -1,6 +1,6 @@
 /**
  * What one live migration would cost: QEMU 7.2 pre-copy simulated pass by pass (precopy.ts), a
- * block-migration disk copy before it, and KubeVirt's completion budget on top, which either
+ * block-migration disk copy before it (the local disks' allocated data, copied incrementally), and KubeVirt's completion budget on top, which either
  * aborts the migration or, when post-copy is allowed, switches it to post-copy.
  *
  * A pure function of plain numbers, cheap enough to call for every VM × candidate node.
@@ -43,7 +43,7 @@ export interface MigrationPrediction {
   transferredBytes: number;
   /** Live passes before the switch-over, post-copy switch or abort; Infinity when it never ends. */
   rounds: number;
-  /** KubeVirt's completionTimeoutPerGiB × ceil(decimal GB); Infinity when disabled. */
+  /** KubeVirt's completionTimeoutPerGiB × ceil(decimal GB of memory and budgetDiskBytes); Infinity when disabled. */
   completionBudgetSeconds: number;
   /** The auto-converge throttle reached, when it had to throttle. */
   maxThrottlePercent?: number;
@@ -69,7 +69,7 @@ export interface MigrationPrediction {
 export function predictMigration(input: MigrationInput): MigrationPrediction {
   const v = resolveMigrationInput(input);
   const bandwidth = v.bandwidthBytesPerSecond;
-  const budget = completionBudgetSeconds(v.memoryBytes, v.blockMigrationDiskBytes, v.completionTimeoutPerGiB);
+  const budget = completionBudgetSeconds(v.memoryBytes, v.budgetDiskBytes, v.completionTimeoutPerGiB);
   const diskCopySeconds = v.blockMigrationDiskBytes / bandwidth;
   const resumeSeconds = SWITCHOVER_RESUME_MS / 1000;
   const run = runPrecopy({

@@ -67,7 +67,7 @@ export class PredictionCache {
       this.optionSignatures.set(policy, options);
     }
     const dirtying = dirtyRateSignature(vm.dirtyRate.input);
-    const profile = `${vm.memoryBytes}|${vm.guestUsedBytes ?? ''}|${vm.blockMigrationDiskBytes}|${dirtying}|${options}|`;
+    const profile = `${vm.memoryBytes}|${vm.guestUsedBytes ?? ''}|${vm.blockMigrationDiskBytes}|${vm.budgetDiskBytes}|${dirtying}|${options}|`;
     const m = policy.migration;
     return {
       predict: (usable) => {
@@ -85,6 +85,7 @@ export class PredictionCache {
             completionTimeoutPerGiB: m.completionTimeoutPerGiB,
             progressTimeoutSeconds: m.progressTimeoutSeconds,
             blockMigrationDiskBytes: vm.blockMigrationDiskBytes,
+            budgetDiskBytes: vm.budgetDiskBytes,
             allowAutoConverge: m.allowAutoConverge,
             allowPostCopy: m.allowPostCopy,
           });
@@ -128,6 +129,7 @@ export function predictionSummary(
   linkConfidence: PredictionSummary['linkConfidence'],
 ): PredictionSummary {
   return {
+    ...(vm.localDiskBytesAssumed ? { localDiskBytesAssumed: true } : {}),
     seconds: p.totalSeconds,
     bytes: p.transferredBytes,
     downtimeMs: p.downtimeMs,

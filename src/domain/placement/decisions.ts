@@ -38,6 +38,8 @@ export function describePrediction(p: PredictionSummary): string {
   if (p.mode !== 'PreCopy') parts.push(p.mode);
   if (p.dirtyRateConfidence === 'fallback') parts.push('dirty rate not measured (fallback)');
   if (p.linkConfidence === 'low') parts.push('link measurement stale or missing (low confidence)');
+  // The domain names the annotation so the message says how to give the real figure (annotations.ts).
+  if (p.localDiskBytesAssumed) parts.push('local disks assumed full (capacity); give their used bytes in offline-first.io/local-disk-used');
   return parts.join(', ');
 }
 

@@ -123,6 +123,9 @@ export type VolumeKind =
   | 'cloudInitConfigDrive'
   | 'persistentVolumeClaim'
   | 'dataVolume'
+  /** A hostDisk image on storage every node mounts (`hostDisk.shared: true`, e.g. an NFS export). */
+  | 'sharedHostDisk'
+  /** A hostDisk on the node's own disk. */
   | 'hostDisk'
   | 'configMap'
   | 'secret'
@@ -164,8 +167,15 @@ export interface VmView {
   /** The client this VM is bound to (resolved from the placement's clientBinding). */
   readonly boundClient?: string;
   readonly volumeKinds: readonly VolumeKind[];
-  /** Local disks that block migration copies before memory. */
+  /**
+   * The data block migration copies from local disks before memory (allocated bytes, not
+   * capacity); 0 for a live migration without block migration.
+   */
   readonly blockMigrationDiskBytes: number;
+  /** Of the disk bytes, those KubeVirt's completion budget counts (its ephemeral-disks directory). */
+  readonly budgetDiskBytes: number;
+  /** Some copied bytes are a local disk's capacity (an upper bound), not the data it holds. */
+  readonly localDiskBytesAssumed?: boolean;
   /** `fallback`: nothing measured, the controller's conservative default. */
   readonly dirtyRate: { readonly input: DirtyRateInput; readonly confidence: 'measured' | 'fallback' };
   /** Moves made by this operator, for the growing cooldown. */
@@ -262,6 +272,8 @@ export interface PredictionSummary {
   readonly dirtyRateConfidence: 'measured' | 'fallback';
   /** `low`: a return home predicted from a stale or missing link measurement. */
   readonly linkConfidence: 'fresh' | 'low';
+  /** The local disk bytes copied are capacities (an upper bound), not measured data. */
+  readonly localDiskBytesAssumed?: boolean;
 }
 
 export interface RejectedCandidate {

@@ -1,8 +1,9 @@
 /**
  * How long a simulated migration runs and whether KubeVirt would abort it, from the project's cost
- * model: VMI memory and dirty rate (annotations), and the client link measured on whichever end is
+ * model: VMI memory, dirty rate and, for a block migration, local disks (annotations), and the client link measured on whichever end is
  * a client (the target when moving out, the source when coming home); 1 Gbit/s LAN otherwise.
  */
+import { diskFacts } from '../../controllers/placement/disks.js';
 import { calibratedNonZeroBytes } from '../../domain/migration/calibration.js';
 import { predictMigration, type MigrationPrediction } from '../../domain/migration/predict.js';
 import { parseBytes } from '../../domain/units.js';
@@ -20,11 +21,15 @@ export function vmiMemoryBytes(vmi: VirtualMachineInstance): number {
 export function predictSimulatedRun(vmi: VirtualMachineInstance, source: Node | undefined, target: Node): MigrationPrediction {
   const link = linkFromAnnotations(target).value ?? (source ? linkFromAnnotations(source).value : undefined);
   const guestUsed = guestUsedFromAnnotations(vmi).value;
+  // As the operator reads them: a block migration copies the local disks' data, and KubeVirt's budget counts only some of it.
+  const disks = diskFacts(vmi);
   return predictMigration({
     memoryBytes: vmiMemoryBytes(vmi),
     ...(guestUsed !== undefined ? { guestUsedBytes: calibratedNonZeroBytes({ memoryBytes: vmiMemoryBytes(vmi), guestUsedBytes: guestUsed }) } : {}),
     dirtyRate: dirtyRateFromAnnotations(vmi).value ?? { kind: 'constant', bytesPerSecond: 0 },
     bandwidthBytesPerSecond: link?.bandwidthBytesPerSecond ?? LAN_BYTES_PER_SECOND,
+    blockMigrationDiskBytes: disks.copiedDiskBytes,
+    budgetDiskBytes: disks.budgetDiskBytes,
   });
 }
 

@@ -72,6 +72,8 @@ function volumesOf(vm: ScenarioVm): Volume[] {
         return { name, persistentVolumeClaim: { claimName: `${vm.name}-home` } };
       case 'dataVolume':
         return { name, dataVolume: { name: `${vm.name}-data` } };
+      case 'sharedHostDisk':
+        return { name, hostDisk: { path: `/srv/images/${vm.name}.img`, type: 'Disk', shared: true } };
       default:
         return { name, [kind]: {} } as Volume;
     }

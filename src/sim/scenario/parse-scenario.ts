@@ -32,7 +32,7 @@ const VM_VALUE_FIELDS = [
 const VM_FIELDS = ['name', 'count', 'first', ...VM_VALUE_FIELDS];
 const VOLUME_KINDS: readonly VolumeKind[] = [
   'containerDisk', 'emptyDisk', 'ephemeral', 'cloudInitNoCloud', 'cloudInitConfigDrive', 'persistentVolumeClaim',
-  'dataVolume', 'hostDisk', 'configMap', 'secret', 'serviceAccount', 'downwardAPI',
+  'dataVolume', 'hostDisk', 'sharedHostDisk', 'configMap', 'secret', 'serviceAccount', 'downwardAPI',
 ];
 /** Enough for a what-if of a few thousand VMs over a week at a 1 s step. */
 const MAX_STEPS = 1_000_000;

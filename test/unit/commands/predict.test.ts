@@ -54,6 +54,17 @@ describe('offline-first predict', () => {
     expect(p.diskCopySeconds).to.be.closeTo(2 ** 30 / 4.625e6, 1e-6);
   });
 
+  it("copies --block-migration-disk but counts only --budget-disk in KubeVirt's budget", () => {
+    const lan = ['--memory', '2Gi', '--bandwidth', '1Gbit/s', '--dirty-rate', '1MB/s'];
+    const copied = JSON.parse(predict(...lan, '--block-migration-disk', '20Gi', '--json').stdout) as { completionBudgetSeconds: number; diskCopySeconds: number };
+    expect(copied.completionBudgetSeconds).to.equal(450);
+    expect(copied.diskCopySeconds).to.be.closeTo((20 * 2 ** 30) / 125e6, 1e-6);
+    const counted = JSON.parse(predict(...lan, '--block-migration-disk', '20Gi', '--budget-disk', '1Gi', '--json').stdout) as { completionBudgetSeconds: number };
+    expect(counted.completionBudgetSeconds).to.equal(600);
+    const table = predict(...lan, '--block-migration-disk', '20Gi', '--budget-disk', '1Gi').stdout;
+    expect(table).to.match(/^KubeVirt budget\s+10m \(150 s × 4 GB started\)$/m);
+  });
+
   it('prints a readable table with units', () => {
     const { code, stdout } = predict(...slowLink, '--dirty-rate', '1MB/s', '--completion-timeout-per-gib', '0');
     expect(code).to.equal(0);
@@ -77,6 +88,7 @@ describe('offline-first predict', () => {
     ['a bad memory size', ['--memory', '2K', '--dirty-rate', '1MB/s', '--bandwidth', '37Mbit/s'], /--memory: expected a size/],
     ['a missing memory size', ['--dirty-rate', '1MB/s', '--bandwidth', '37Mbit/s'], /missing required flag --memory/],
     ['no dirty rate', [...slowLink], /missing dirty rate/],
+    ['a bad budget disk size', [...slowLink, '--dirty-rate', '1MB/s', '--budget-disk', 'big'], /--budget-disk: expected a size/],
     ['both kinds of dirty rate', [...slowLink, '--dirty-rate', '1MB/s', '--dirty-rate-window', '1s=1MB/s'], /either --dirty-rate or --dirty-rate-window/],
     ['a window without its rate', [...slowLink, '--dirty-rate-window', '5s'], /--dirty-rate-window: expected a window and its rate like 5s=1\.9MB\/s, got "5s"/],
     ['a window of zero length', [...slowLink, '--dirty-rate-window', '0s=1MB/s'], /--dirty-rate-window: must be greater than 0/],

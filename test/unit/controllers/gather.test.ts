@@ -292,6 +292,7 @@ describe('gather', () => {
         cpu: { model: 'host-model', requiredFeatures: [] },
         volumeKinds: ['containerDisk', 'cloudInitNoCloud'],
         blockMigrationDiskBytes: 0,
+        budgetDiskBytes: 0,
         dirtyRate: { input: { kind: 'constant', bytesPerSecond: FALLBACK_DIRTY_RATE_BYTES_PER_SECOND }, confidence: 'fallback' },
         moves: { count: 0 },
       });
@@ -373,6 +374,7 @@ describe('gather', () => {
       ['container disk and cloud-init (offline-capable)', [{ name: 'root', containerDisk: {} }, { name: 'ci', cloudInitNoCloud: {} }], ['containerDisk', 'cloudInitNoCloud']],
       ['a PVC and a DataVolume (network storage)', [{ name: 'root', persistentVolumeClaim: { claimName: 'root' } }, { name: 'data', dataVolume: { name: 'data' } }], ['persistentVolumeClaim', 'dataVolume']],
       ['local disks and config', [{ name: 'scratch', emptyDisk: { capacity: '1Gi' } }, { name: 'h', hostDisk: { path: '/x', capacity: '2Gi' } }, { name: 'cm', configMap: {} }, { name: 's', secret: {} }], ['emptyDisk', 'hostDisk', 'configMap', 'secret']],
+      ['a hostDisk on an export every node mounts (network storage)', [{ name: 'nfs', hostDisk: { path: '/mnt/nfs/a.img', type: 'Disk', shared: true } }], ['sharedHostDisk']],
       ['no volumes', [], []],
     ];
     for (const [what, volumes, kinds] of volumeRows) {
@@ -385,6 +387,23 @@ describe('gather', () => {
       const volumes: Volume[] = [{ name: 'root', containerDisk: {} }, { name: 'scratch', emptyDisk: { capacity: '1Gi' } }, { name: 'h', hostDisk: { path: '/x', capacity: '10Gi' } }];
       expect(vmView({ vmis: [vmi('vm-1', { volumes, blockMigration: true })] }).blockMigrationDiskBytes).to.equal(11 * GiB);
       expect(vmView({ vmis: [vmi('vm-1', { volumes })] }).blockMigrationDiskBytes).to.equal(0);
+    });
+
+    it('marks capacity-counted disk bytes as assumed, and keeps them out of KubeVirt\'s budget', () => {
+      const volumes: Volume[] = [{ name: 'root', containerDisk: {} }, { name: 'scratch', emptyDisk: { capacity: '20Gi' } }];
+      expect(vmView({ vmis: [vmi('vm-1', { volumes, blockMigration: true })] })).to.include({ blockMigrationDiskBytes: 20 * GiB, budgetDiskBytes: 0, localDiskBytesAssumed: true });
+      const annotations = { [Annotations.localDiskUsed]: 'root=100Mi,scratch=200Mi' };
+      const measured = vmView({ vmis: [vmi('vm-1', { volumes, blockMigration: true, annotations })] });
+      expect(measured).to.include({ blockMigrationDiskBytes: 300 * MiB, budgetDiskBytes: 100 * MiB });
+      expect(measured.localDiskBytesAssumed).to.equal(undefined);
+    });
+
+    it('reports a bad local-disk-used annotation and counts the capacity instead', () => {
+      const volumes: Volume[] = [{ name: 'scratch', emptyDisk: { capacity: '20Gi' } }];
+      const g = gather(observed({ vmis: [vmi('vm-1', { volumes, blockMigration: true, annotations: { [Annotations.localDiskUsed]: 'scratch=lots' } })] }));
+      expect(g.inputErrors).to.have.length(1);
+      expect(JSON.stringify(g.inputErrors[0])).to.match(/vm-1.*offline-first\.io\/local-disk-used \(volume scratch\): expected a size/);
+      expect(g.input.vms[0]).to.include({ blockMigrationDiskBytes: 20 * GiB, localDiskBytesAssumed: true });
     });
 
     // [what, binding, VMI labels, VMI annotations, bound client]

@@ -146,7 +146,7 @@ describe('predictMigration', () => {
   });
 
   describe('block migration', () => {
-    it('copies the disks first at the link bandwidth, and counts them in the budget', () => {
+    it("copies the disks first at the link bandwidth; KubeVirt's budget counts only the bytes it is told to", () => {
       const disk = 10 * GiB;
       const base: MigrationInput = { memoryBytes: GiB, guestUsedBytes: 256 * 2 ** 20, dirtyRate: constant(MB), bandwidthBytesPerSecond: LAN };
       const without = predictMigration(base);
@@ -154,12 +154,17 @@ describe('predictMigration', () => {
       expect(withDisk.diskCopySeconds).to.be.closeTo(disk / LAN, 1e-9);
       expect(withDisk.totalSeconds).to.be.closeTo(without.totalSeconds + disk / LAN, 1e-6);
       expect(withDisk.transferredBytes).to.be.closeTo(without.transferredBytes + disk, 1);
-      expect(withDisk.completionBudgetSeconds).to.equal(150 * Math.ceil((GiB + disk) / 1e9));
+      expect(withDisk.completionBudgetSeconds).to.equal(without.completionBudgetSeconds);
+      const counted = predictMigration({ ...base, blockMigrationDiskBytes: disk, budgetDiskBytes: disk });
+      expect(counted.completionBudgetSeconds).to.equal(150 * Math.ceil((GiB + disk) / 1e9));
+      expect(counted.totalSeconds).to.equal(withDisk.totalSeconds);
     });
 
     it('is aborted during the disk copy when the disks alone take longer than the budget', () => {
       const p = predictMigration({ memoryBytes: GiB, dirtyRate: constant(0), bandwidthBytesPerSecond: WAN, blockMigrationDiskBytes: 10 * GiB });
-      expect(p).to.include({ abortedByKubevirt: true, rounds: 0, totalSeconds: 1800 });
+      expect(p).to.include({ abortedByKubevirt: true, rounds: 0, totalSeconds: 300 });
+      const counted = predictMigration({ memoryBytes: GiB, dirtyRate: constant(0), bandwidthBytesPerSecond: WAN, blockMigrationDiskBytes: 10 * GiB, budgetDiskBytes: 10 * GiB });
+      expect(counted).to.include({ abortedByKubevirt: true, rounds: 0, totalSeconds: 1800 });
     });
 
     it('starts post-copy only once the RAM phase begins', () => {
@@ -233,6 +238,8 @@ describe('predictMigration', () => {
       ['negative completion timeout', { completionTimeoutPerGiB: -1 }, /completionTimeoutPerGiB/],
       ['infinite progress timeout', { progressTimeoutSeconds: Infinity }, /progressTimeoutSeconds/],
       ['negative disk', { blockMigrationDiskBytes: -1 }, /blockMigrationDiskBytes/],
+      ['negative budget disk', { budgetDiskBytes: -1 }, /budgetDiskBytes must be at least 0/],
+      ['budget disk not a number', { budgetDiskBytes: Number.NaN }, /budgetDiskBytes must be a finite number/],
       ['negative dirty rate', { dirtyRate: constant(-1) }, /dirtyRate\.bytesPerSecond/],
       ['no windows', { dirtyRate: { kind: 'windows', windows: [] } }, /dirtyRate\.windows must hold at least one/],
       ['a zero-length window', { dirtyRate: { kind: 'windows', windows: [{ seconds: 1, bytesPerSecond: 1 }, { seconds: 0, bytesPerSecond: 1 }] } }, /dirtyRate\.windows\[1\]\.seconds/],

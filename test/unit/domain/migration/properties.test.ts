@@ -147,6 +147,17 @@ describe('migration model properties', () => {
     }
   });
 
+  it('counting more disk bytes in KubeVirt’s budget never shortens it, nor changes the disk copy', () => {
+    const rand = seeded(11);
+    for (let i = 0; i < CASES; i++) {
+      const input = { ...randomInput(rand), blockMigrationDiskBytes: logUniform(rand, 1e6, 50e9) };
+      const without = predictMigration(input);
+      const counted = predictMigration({ ...input, budgetDiskBytes: logUniform(rand, 1e6, 50e9) });
+      expect(counted.completionBudgetSeconds).to.be.at.least(without.completionBudgetSeconds);
+      expect(counted.diskCopySeconds).to.equal(without.diskCopySeconds);
+    }
+  });
+
   it('predicts finite, non-negative numbers whenever KubeVirt’s budget is on', () => {
     const rand = seeded(5);
     for (let i = 0; i < CASES; i++) {

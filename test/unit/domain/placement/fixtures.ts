@@ -95,6 +95,7 @@ export function vm(name = 'vm-1', overrides: Partial<VmView> = {}): VmView {
     cpu: { model: 'host-model', requiredFeatures: [] },
     volumeKinds: ['containerDisk', 'cloudInitNoCloud'],
     blockMigrationDiskBytes: 0,
+    budgetDiskBytes: 0,
     dirtyRate: { input: { kind: 'constant', bytesPerSecond: 1 * MB }, confidence: 'measured' },
     moves: { count: 0 },
     ...overrides,

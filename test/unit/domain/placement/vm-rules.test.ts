@@ -45,7 +45,7 @@ describe('offline capability by volume kind', () => {
   const rows: [VolumeKind, boolean][] = [
     ['containerDisk', true],
     ['emptyDisk', true],
-    ['ephemeral', true],
+    ['ephemeral', false],
     ['cloudInitNoCloud', true],
     ['cloudInitConfigDrive', true],
     ['configMap', true],
@@ -53,6 +53,7 @@ describe('offline capability by volume kind', () => {
     ['serviceAccount', true],
     ['downwardAPI', true],
     ['hostDisk', true],
+    ['sharedHostDisk', false],
     ['persistentVolumeClaim', false],
     ['dataVolume', false],
   ];
