@@ -47,6 +47,7 @@ function placement(key: string, rand: () => number, bound: boolean): PlacementPo
     triggers: rand() < 0.5 ? { offlineCapabilityWanted: true } : { offlineCapabilityWanted: true, cloudRttAboveMs: 40 },
     limits: { maxConcurrentPerPlacement: 10, maxConcurrentPerClientNode: 1 },
     cooldown: { baseSeconds: 600, maxSeconds: 4 * 3600 },
+    failureBackoff: { baseSeconds: 60, maxSeconds: 3600, maxFailuresPerTarget: 3 },
     hysteresisMargin: 0.2,
     migration: { allowAutoConverge: false, allowPostCopy: false, downtimeLimitMs: 300, completionTimeoutPerGiB: 150, progressTimeoutSeconds: 150 },
     linkMaxAgeSeconds: 600,

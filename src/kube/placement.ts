@@ -12,6 +12,7 @@ export interface OfflineFirstPlacementSpec {
   thresholds?: { minBandwidth?: string; maxPredictedMigrationTime?: string; maxDirtyRateRatio?: number; maxDowntime?: string };
   concurrency?: { maxPerPlacement?: number; maxPerClientNode?: number };
   cooldown?: { base?: string; max?: string };
+  failureBackoff?: { base?: string; max?: string; maxFailuresPerTarget?: number };
   hysteresisPercent?: number;
   linkMaxAge?: string;
   migration?: {
@@ -62,7 +63,25 @@ export const PlacementLabels = {
 
 export const PlacementAnnotations = {
   predictedSeconds: 'placement.offline-first.io/predicted-seconds',
+  /** KubeVirt's completion budget the prediction assumed ("Infinity" when disabled). */
+  budgetSeconds: 'placement.offline-first.io/budget-seconds',
   reason: 'placement.offline-first.io/reason',
+  /** The VM's attempt number among the operator's migrations of it (1, 2, …). */
+  attempt: 'placement.offline-first.io/attempt',
+  /** The VM's failed migrations in a row before this one. */
+  failuresBefore: 'placement.offline-first.io/failures-before',
+  /** Its failed migrations in a row to this same target before this one. */
+  targetFailuresBefore: 'placement.offline-first.io/target-failures-before',
+  /** What the prediction was made from (opaque; see the repeated-failure rule). */
+  inputs: 'placement.offline-first.io/inputs',
+  /** The last phase whose outcome the operator reported (the exactly-once record). */
+  observedPhase: 'placement.offline-first.io/observed-phase',
+  actualSeconds: 'placement.offline-first.io/actual-seconds',
 } as const;
+
+/** The migration belongs to a placement (the operator created it). */
+export function isOurs(m: KubeObject): boolean {
+  return m.metadata.labels?.[PlacementLabels.placement] !== undefined;
+}
 
 export const MANAGED_BY = 'offline-first';

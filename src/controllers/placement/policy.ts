@@ -42,6 +42,11 @@ export function placementPolicy(p: OfflineFirstPlacement): PolicyResult {
         baseSeconds: parseDuration(s.cooldown?.base ?? '10m', 'spec.cooldown.base') / 1000,
         maxSeconds: parseDuration(s.cooldown?.max ?? '4h', 'spec.cooldown.max') / 1000,
       },
+      failureBackoff: {
+        baseSeconds: parseDuration(s.failureBackoff?.base ?? '1m', 'spec.failureBackoff.base') / 1000,
+        maxSeconds: parseDuration(s.failureBackoff?.max ?? '1h', 'spec.failureBackoff.max') / 1000,
+        maxFailuresPerTarget: s.failureBackoff?.maxFailuresPerTarget ?? 3,
+      },
       hysteresisMargin: (s.hysteresisPercent ?? 20) / 100,
       migration: {
         ...(m.bandwidthLimit ? { bandwidthLimitBytesPerSecond: parseBandwidth(m.bandwidthLimit, 'spec.migration.bandwidthLimit') } : {}),

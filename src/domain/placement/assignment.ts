@@ -14,6 +14,7 @@ import { RejectionLog } from './rejections.js';
 import type { ReturnPrediction } from './return-home.js';
 import type { HomeTargets } from './targets.js';
 import type { Decision, NodeView, PlacementPolicy, PlannedMigration, VmView } from './types.js';
+import { attemptRecord, repeatedlyFailed } from './failures.js';
 
 export interface PlannedVm {
   readonly order: number;
@@ -34,6 +35,8 @@ export interface PendingMove extends PlannedVm {
   readonly moveSource: MoveSource;
   readonly requirement: CpuRequirement;
   readonly candidates: MoveCandidates;
+  /** The home node that could take the VM back (no-stranding rule). */
+  readonly returnNode: string;
 }
 
 export function currentScoreOf(c: MoveCandidates): { currentScore?: number } {
@@ -65,6 +68,10 @@ function homeFor(world: PlanningWorld, r: DueReturn, log: RejectionLog): { index
   log.addCounts(screened.counts);
   let chosen: { index: number; name: string; load: number } | undefined;
   for (const home of screened.targets) {
+    if (repeatedlyFailed(r.vm, r.policy, home.node)) {
+      log.add(home.node.name, Reasons.RepeatedFailures);
+      continue;
+    }
     const room = world.ledger.rejection(home.index, r.vm.requests);
     if (room) {
       log.add(home.node.name, room);
@@ -106,7 +113,9 @@ export function assignReturn(world: PlanningWorld, r: DueReturn, migrations: Pla
     targetNode: home.name,
     direction: 'Home',
     predictedSeconds: prediction.seconds,
+    budgetSeconds: prediction.budgetSeconds,
     reason,
+    ...attemptRecord(vm, world.input.nodes[home.index]!),
   });
   const message = `${leaves}: returning to ${home.name}, ${describePrediction(prediction)}`;
   return decisionFor(vm, { action: 'ReturnHome', reason, desiredNode: home.name, message, prediction }, log);
@@ -153,7 +162,9 @@ export function assignMove(world: PlanningWorld, m: PendingMove, migrations: Pla
         targetNode: target.node.name,
         direction: 'ToClient',
         predictedSeconds: candidate.prediction.seconds,
+        budgetSeconds: candidate.prediction.budgetSeconds,
         reason,
+        ...attemptRecord(vm, target.node),
       });
       return decisionFor(
         vm,
@@ -161,7 +172,8 @@ export function assignMove(world: PlanningWorld, m: PendingMove, migrations: Pla
           action: 'MoveToClient',
           reason,
           desiredNode: target.node.name,
-          message: `moves to ${target.node.name} (${reason}): ${describePrediction(candidate.prediction)}; ${describeScore(candidate.score)}`,
+          message: `moves to ${target.node.name} (${reason}): ${describePrediction(candidate.prediction)}; ${describeScore(candidate.score)}; ${m.returnNode} could take it back`,
+          returnNode: m.returnNode,
           score: candidate.score,
           prediction: candidate.prediction,
           ...currentScoreOf(candidates),

@@ -139,5 +139,6 @@ export function predictionSummary(
     bandwidthBytesPerSecond: p.bandwidthBytesPerSecond,
     dirtyRateConfidence: vm.dirtyRate.confidence,
     linkConfidence,
+    budgetSeconds: p.completionBudgetSeconds,
   };
 }

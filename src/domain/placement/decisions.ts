@@ -15,6 +15,7 @@ export interface DecisionFields {
   readonly score?: ScoreExplanation;
   readonly currentScore?: number;
   readonly prediction?: PredictionSummary;
+  readonly returnNode?: string;
 }
 
 export function decisionFor(vm: VmView, fields: DecisionFields, log?: RejectionLog): Decision {

@@ -11,6 +11,7 @@ import { cpuRejection, type CpuRequirement } from './cpu-compatibility.js';
 import { isLinkFresh, usableBandwidth } from './link.js';
 import { Reasons, type Reason, type RejectionReason } from './reasons.js';
 import { RejectionLog } from './rejections.js';
+import { repeatedlyFailed } from './failures.js';
 import { costParts, explainScore, stayScore } from './score.js';
 import { benefitParts, sumParts } from './benefit.js';
 import type { ClientTarget, ClientTargets } from './targets.js';
@@ -145,6 +146,10 @@ export function moveCandidates(vm: VmView, source: MoveSource, requirement: CpuR
     const room = ledger.rejection(target.index, vm.requests);
     if (room) {
       log.add(target.node.name, room);
+      continue;
+    }
+    if (repeatedlyFailed(vm, policy, target.node)) {
+      log.add(target.node.name, Reasons.RepeatedFailures);
       continue;
     }
     if (predictions >= tuning.predictionsPerVm) break;

@@ -26,6 +26,9 @@ import { mergeCounts, RejectionLog, type RejectionCounts } from './rejections.js
 import { predictReturn, returnStartsAtMs, type ReturnPrediction } from './return-home.js';
 import type { Decision, PlanInput, PlannedMigration, Plan, VmView } from './types.js';
 import { cooldownGate, firstGate, offlineCapability, unknownNode, VM_GATES } from './vm-gates.js';
+import { backoffEndsAtMs, backoffMessage } from './failures.js';
+import { checkPlanInput, type InvalidInput } from './input-checks.js';
+import { returnPath } from './return-path.js';
 
 /** What evaluating each VM on its own leaves for the later steps. */
 interface Evaluation {
@@ -41,10 +44,27 @@ interface LeavingVm extends PlannedVm {
   readonly prediction: ReturnPrediction;
 }
 
-export function planPlacements(input: PlanInput): Plan {
+export function planPlacements(raw: PlanInput): Plan {
+  const checked = checkPlanInput(raw);
+  const input = checked.input;
+  const invalid: InvalidInput[] = [...checked.invalid];
   const world = new PlanningWorld(input);
   const out: Evaluation = { decisions: new Array<Decision | undefined>(input.vms.length), wakeUps: [], leaving: [], moves: [] };
-  input.vms.forEach((vm, order) => evaluateVm(world, vm, order, out));
+  /** A VM whose evaluation failed anyway is left out with the error; the others go on. */
+  const leaveOut = (vm: VmView, order: number, message: string): void => {
+    out.decisions[order] = decisionFor(vm, { action: 'Blocked', reason: Reasons.InvalidInput, message: `left out of the plan: ${message}` });
+  };
+  input.vms.forEach((vm, order) => {
+    const problem = checked.vmProblems.get(order);
+    if (problem !== undefined) return leaveOut(vm, order, problem);
+    try {
+      evaluateVm(world, vm, order, out);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      invalid.push({ kind: 'VM', key: vm.key, message });
+      leaveOut(vm, order, message);
+    }
+  });
   const dueReturns = dueReturnsOf(world, out);
 
   // Assign, most urgent first: returns by departure, then moves by score.
@@ -52,9 +72,18 @@ export function planPlacements(input: PlanInput): Plan {
   dueReturns.sort(
     (a, b) => a.deadlineMs - b.deadlineMs || a.prediction.summary.seconds - b.prediction.summary.seconds || compareKeys(a.vm.key, b.vm.key),
   );
-  for (const r of dueReturns) out.decisions[r.order] = assignReturn(world, r, migrations);
+  const assign = <T extends PlannedVm>(p: T, fn: (p: T) => Decision): void => {
+    try {
+      out.decisions[p.order] = fn(p);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      invalid.push({ kind: 'VM', key: p.vm.key, message });
+      leaveOut(p.vm, p.order, message);
+    }
+  };
+  for (const r of dueReturns) assign(r, (x) => assignReturn(world, x, migrations));
   out.moves.sort((a, b) => b.candidates.accepted[0]!.score.total - a.candidates.accepted[0]!.score.total || compareKeys(a.vm.key, b.vm.key));
-  for (const m of out.moves) out.decisions[m.order] = assignMove(world, m, migrations);
+  for (const m of out.moves) assign(m, (x) => assignMove(world, x, migrations));
 
   const decisions = out.decisions as Decision[];
   const rejectionsByReason: RejectionCounts = {};
@@ -65,6 +94,7 @@ export function planPlacements(input: PlanInput): Plan {
     migrations,
     ...(Number.isFinite(nextWakeUp) ? { requeueAfterMs: Math.max(0, Math.ceil(nextWakeUp - input.nowMs)) } : {}),
     rejectionsByReason,
+    invalidInputs: invalid,
   };
 }
 
@@ -85,6 +115,11 @@ function evaluateVm(world: PlanningWorld, vm: VmView, order: number, out: Evalua
   const planned: PlannedVm = { order, vm, policy, sourceIndex, source };
   const requirement = world.requirement(vm, sourceIndex);
   if (source.leaving && !sourceIsHome) {
+    const backoff = backoffEndsAtMs(vm, policy, 'Home', nowMs);
+    if (backoff !== undefined) {
+      out.wakeUps.push(backoff);
+      return decide({ action: 'Wait', reason: Reasons.FailureBackoff, message: `client ${source.name} is leaving, but ${backoffMessage(vm, backoff, nowMs, formatDuration)}` });
+    }
     out.leaving.push({ ...planned, requirement, prediction: predictReturn(vm, source, policy, nowMs, world.costs) });
     return;
   }
@@ -114,7 +149,19 @@ function evaluateVm(world: PlanningWorld, vm: VmView, order: number, out: Evalua
     const wait = cooldownGate(cooldownEnd, nowMs, best.target.node.name);
     return decide({ ...wait, score: best.score, prediction: best.prediction, ...currentScoreOf(candidates) }, candidates.log);
   }
-  out.moves.push({ ...planned, moveSource, requirement: requirement.requirement, candidates });
+  const backoff = backoffEndsAtMs(vm, policy, 'ToClient', nowMs);
+  if (backoff !== undefined) {
+    out.wakeUps.push(backoff);
+    const message = `it would move to ${best.target.node.name}, but ${backoffMessage(vm, backoff, nowMs, formatDuration)}`;
+    return decide({ action: 'Wait', reason: Reasons.FailureBackoff, message, desiredNode: best.target.node.name, score: best.score, prediction: best.prediction, ...currentScoreOf(candidates) }, candidates.log);
+  }
+  // No stranding: a VM goes to a client only if a home node could take it back now.
+  const back = returnPath(world, vm, policy, sourceIndex, requirement.requirement);
+  if (!back.node) {
+    const message = `it would move to ${best.target.node.name}, but no home node could take it back from there (${back.why})`;
+    return decide({ action: 'Stay', reason: Reasons.NoReturnPath, message, score: best.score, prediction: best.prediction, ...currentScoreOf(candidates) }, candidates.log);
+  }
+  out.moves.push({ ...planned, moveSource, requirement: requirement.requirement, candidates, returnNode: back.node });
 }
 
 /**

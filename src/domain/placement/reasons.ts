@@ -17,6 +17,12 @@ export const Reasons = {
   Cooldown: 'Cooldown',
   NoClientNodes: 'NoClientNodes',
   NoHomeNodes: 'NoHomeNodes',
+  /** The VM's or its node's inputs are unusable (zero, negative, not a number): it is left out. */
+  InvalidInput: 'InvalidInput',
+  /** Its last migration failed: it waits (exponential, capped, with jitter) before the next. */
+  FailureBackoff: 'FailureBackoff',
+  /** No home node could take the VM back from a client now: it is not moved there. */
+  NoReturnPath: 'NoReturnPath',
 
   // Candidate node rejections, in pipeline order.
   NotBoundClient: 'NotBoundClient',
@@ -36,6 +42,7 @@ export const Reasons = {
   HostModelUnsupported: 'HostModelUnsupported',
   InsufficientMemory: 'InsufficientMemory',
   InsufficientCPU: 'InsufficientCPU',
+  RepeatedFailures: 'RepeatedFailures',
   DirtyRateTooHigh: 'DirtyRateTooHigh',
   WouldNotConverge: 'WouldNotConverge',
   KubevirtWouldAbort: 'KubevirtWouldAbort',
@@ -86,6 +93,7 @@ const CANDIDATE_PIPELINE = [
   Reasons.HostModelUnsupported,
   Reasons.InsufficientMemory,
   Reasons.InsufficientCPU,
+  Reasons.RepeatedFailures,
   ...COST_REASONS,
 ] as const;
 

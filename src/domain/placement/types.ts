@@ -6,6 +6,9 @@
  */
 import type { DirtyRateInput, MigrationMode } from '../migration/predict.js';
 import type { Reason, RejectionReason } from './reasons.js';
+import type { InvalidInput } from './input-checks.js';
+
+export type { InvalidInput } from './input-checks.js';
 
 export type { DirtyRateInput } from '../migration/predict.js';
 
@@ -40,6 +43,12 @@ export interface PlacementPolicy {
   };
   /** After the n-th move of a VM it waits min(max, base × 2^(n−1)). */
   readonly cooldown: { readonly baseSeconds: number; readonly maxSeconds: number };
+  /**
+   * After the n-th consecutive failed migration a VM waits min(max, base × 2^(n−1)) × (1 + jitter),
+   * jitter in [0, 0.2); after maxFailuresPerTarget consecutive failures to one node, that pair is
+   * blocked until its inputs change.
+   */
+  readonly failureBackoff: { readonly baseSeconds: number; readonly maxSeconds: number; readonly maxFailuresPerTarget: number };
   /**
    * In score units, where one fully met trigger is worth 1 (the CRD's hysteresisPercent / 100):
    * a VM already on a client moves to another client only if the new score beats the current by this.
@@ -180,6 +189,21 @@ export interface VmView {
   readonly dirtyRate: { readonly input: DirtyRateInput; readonly confidence: 'measured' | 'fallback' };
   /** Moves made by this operator, for the growing cooldown. */
   readonly moves: { readonly count: number; readonly lastMoveAtMs?: number };
+  /** This operator's failed migrations of the VM since its last success; none when absent. */
+  readonly failures?: FailureHistory;
+}
+
+/** From the operator's finished migrations in the cluster (failures.ts reads it). */
+export interface FailureHistory {
+  /** Failed or aborted migrations in a row since the last success. */
+  readonly consecutive: number;
+  readonly lastFailedAtMs?: number;
+  /** In [0, 1), fixed per failure: the backoff's jitter. */
+  readonly jitter: number;
+  /** The highest attempt number among the VM's migrations of ours (0 when none). */
+  readonly lastAttempt: number;
+  /** Per target node: failures there in the current run of failures, and the inputs of the last one. */
+  readonly byTarget: Readonly<Record<string, { readonly count: number; readonly inputs: string }>>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -274,6 +298,8 @@ export interface PredictionSummary {
   readonly linkConfidence: 'fresh' | 'low';
   /** The local disk bytes copied are capacities (an upper bound), not measured data. */
   readonly localDiskBytesAssumed?: boolean;
+  /** KubeVirt's completion budget in seconds (Infinity when disabled). */
+  readonly budgetSeconds: number;
 }
 
 export interface RejectedCandidate {
@@ -299,6 +325,8 @@ export interface Decision {
   readonly rejected: readonly RejectedCandidate[];
   /** Every rejected candidate, by reason. */
   readonly rejectedCounts: Readonly<Partial<Record<RejectionReason, number>>>;
+  /** For a move to a client: the home node that could take the VM back now (the no-stranding rule). */
+  readonly returnNode?: string;
 }
 
 export interface PlannedMigration {
@@ -308,7 +336,16 @@ export interface PlannedMigration {
   readonly targetNode: string;
   readonly direction: MigrationDirection;
   readonly predictedSeconds: number;
+  /** KubeVirt's completion budget for it (Infinity when disabled): beyond it, it is hung. */
+  readonly budgetSeconds: number;
   readonly reason: Reason;
+  /** moveInputsSignature: what the prediction was made from, for the repeated-failure rule. */
+  readonly inputs: string;
+  /** The VM's attempt number (1 + its highest so far) and its failures in a row before it. */
+  readonly attempt: number;
+  readonly failuresBefore: number;
+  /** Failures in a row to this target before it. */
+  readonly targetFailuresBefore: number;
 }
 
 export interface Plan {
@@ -320,4 +357,6 @@ export interface Plan {
   readonly requeueAfterMs?: number;
   /** Rejected (VM, node) pairs by reason, over all decisions: for metrics. */
   readonly rejectionsByReason: Readonly<Partial<Record<RejectionReason, number>>>;
+  /** Values the planner could not use (each VM or node left out or neutralised, once per plan). */
+  readonly invalidInputs: readonly InvalidInput[];
 }

@@ -37,6 +37,7 @@ describe('placementPolicy', () => {
       triggers: { offlineCapabilityWanted: false },
       limits: { maxConcurrentPerPlacement: 3, maxConcurrentPerClientNode: 1 },
       cooldown: { baseSeconds: 600, maxSeconds: 4 * 3600 },
+      failureBackoff: { baseSeconds: 60, maxSeconds: 3600, maxFailuresPerTarget: 3 },
       hysteresisMargin: 0.2,
       migration: { allowAutoConverge: false, allowPostCopy: false, downtimeLimitMs: 300, completionTimeoutPerGiB: 150, progressTimeoutSeconds: 150 },
       linkMaxAgeSeconds: 600,
@@ -52,6 +53,7 @@ describe('placementPolicy', () => {
         thresholds: { minBandwidth: '50Mbit/s', maxPredictedMigrationTime: '2m30s', maxDirtyRateRatio: 0.3, maxDowntime: '1s' },
         concurrency: { maxPerPlacement: 5, maxPerClientNode: 2 },
         cooldown: { base: '30s', max: '1h' },
+        failureBackoff: { base: '2m', max: '2h', maxFailuresPerTarget: 5 },
         hysteresisPercent: 35,
         linkMaxAge: '90s',
         migration: { bandwidthLimit: '64Mi/s', allowAutoConverge: true, allowPostCopy: true, completionTimeoutPerGiB: 300, progressTimeout: 60 },
@@ -63,6 +65,7 @@ describe('placementPolicy', () => {
       triggers: { offlineCapabilityWanted: true, cloudRttAboveMs: 40, cloudBandwidthBelowBytesPerSecond: 1.25e6 },
       limits: { maxConcurrentPerPlacement: 5, maxConcurrentPerClientNode: 2 },
       cooldown: { baseSeconds: 30, maxSeconds: 3600 },
+      failureBackoff: { baseSeconds: 120, maxSeconds: 7200, maxFailuresPerTarget: 5 },
       hysteresisMargin: 0.35,
       migration: {
         bandwidthLimitBytesPerSecond: 64 * 2 ** 20,

@@ -21,6 +21,7 @@ export function policy(overrides: Partial<PlacementPolicy> = {}): PlacementPolic
     triggers: { offlineCapabilityWanted: true },
     limits: { maxConcurrentPerPlacement: 3, maxConcurrentPerClientNode: 1 },
     cooldown: { baseSeconds: 600, maxSeconds: 4 * 3600 },
+    failureBackoff: { baseSeconds: 60, maxSeconds: 3600, maxFailuresPerTarget: 3 },
     hysteresisMargin: 0.2,
     migration: { allowAutoConverge: false, allowPostCopy: false, downtimeLimitMs: 300, completionTimeoutPerGiB: 150, progressTimeoutSeconds: 150 },
     linkMaxAgeSeconds: 600,

@@ -36,7 +36,12 @@ describe('planPlacements: reasons', () => {
         targetNode: 'pc-1',
         direction: 'ToClient',
         predictedSeconds: decision.prediction!.seconds,
+        budgetSeconds: 450,
         reason: Reasons.OfflineCapabilityWanted,
+        inputs: plan.migrations[0]!.inputs,
+        attempt: 1,
+        failuresBefore: 0,
+        targetFailuresBefore: 0,
       },
     ]);
     expect(decision.rejected).to.deep.equal([]);
