@@ -3,7 +3,7 @@
  * VMIs, migrations and nodes once, builds the plan input with the operator's own gatherer, runs
  * the planner and prints every decision with its reason. It never writes to the cluster.
  */
-import { gather } from '../controllers/placement/gather.js';
+import { describeInputProblem, gather } from '../controllers/placement/gather.js';
 import { planPlacements, type Decision, type Plan } from '../domain/placement/index.js';
 import { formatBytes, formatDuration } from '../domain/units.js';
 import { KubeClient } from '../kube/client.js';
@@ -91,7 +91,8 @@ export async function run(args: readonly string[]): Promise<number> {
     }
   } else out.push('\nNo migration would start now.');
   if (plan.requeueAfterMs !== undefined) out.push(`Something changes by itself in ${formatDuration(plan.requeueAfterMs)} (a cooldown ends or a return falls due).`);
-  if (g.inputErrors.length > 0) out.push(`\nInput errors (treated as missing data):\n${g.inputErrors.map((e) => `  ${e}`).join('\n')}`);
+  const inputErrors = [...g.inputErrors.map(describeInputProblem), ...plan.invalidInputs.map((x) => `${x.kind} ${x.key}: ${x.message}`)];
+  if (inputErrors.length > 0) out.push(`\nInput errors (treated as missing data):\n${inputErrors.map((e) => `  ${e}`).join('\n')}`);
   process.stdout.write(`${out.join('\n')}\n`);
   return 0;
 }
@@ -101,7 +102,7 @@ function planDocument(plan: Plan, g: ReturnType<typeof gather>, nowMs: number, i
     plannedAt: new Date(nowMs).toISOString(),
     placements: [...g.placements.values()].map(({ policy }) => ({ key: policy.key, mode: policy.mode })),
     problems: g.problems,
-    inputErrors: g.inputErrors,
+    inputErrors: [...g.inputErrors.map(describeInputProblem), ...plan.invalidInputs.map((x) => `${x.kind} ${x.key}: ${x.message}`)],
     decisions: plan.decisions.filter((d) => inScope(d.vmKey)),
     migrations: plan.migrations.filter((m) => inScope(m.vmKey)).map((m) => ({ ...m, wouldCreate: mode(m.placementKey) === 'Enforce' })),
     rejectionsByReason: plan.rejectionsByReason,

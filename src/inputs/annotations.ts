@@ -82,8 +82,10 @@ export function linkFromAnnotations(obj: Annotated): Parsed<LinkMeasurement> {
     const at = a[Annotations.linkMeasuredAt];
     if (at === undefined) throw new Error(`${Annotations.linkMeasuredAt}: missing; a link measurement needs the time it was taken`);
     const rtt = a[Annotations.linkRtt];
+    const bandwidthBytesPerSecond = parseBandwidth(bw, Annotations.linkBandwidth);
+    if (!(bandwidthBytesPerSecond > 0) || !Number.isFinite(bandwidthBytesPerSecond)) throw new Error(`${Annotations.linkBandwidth}: expected a bandwidth above 0 such as 37Mbit/s, got "${bw}"`);
     return {
-      bandwidthBytesPerSecond: parseBandwidth(bw, Annotations.linkBandwidth),
+      bandwidthBytesPerSecond,
       ...(rtt !== undefined ? { rttMs: parseDuration(rtt, Annotations.linkRtt) } : {}),
       measuredAtMs: timestamp(at, Annotations.linkMeasuredAt),
     };
@@ -101,8 +103,12 @@ export function departureFromNode(node: Annotated & { spec?: { taints?: { key: s
     if (flag !== undefined && flag !== 'true' && flag !== 'false') throw new Error(`${Annotations.leaving}: expected "true" or "false", got "${flag}"`);
     return leavingNow ? {} : undefined;
   });
-  // A bad annotation must not hide a valid leaving signal (the taint, or leaving "true"): leave now, and report it.
-  return parsed.error && leavingNow ? { value: {}, error: parsed.error } : parsed;
+  // A bad annotation must not hide a leaving signal: an unreadable departure time is an announcement
+  // all the same, so the conservative reading is "leaving now"; so is a bad value beside the taint or
+  // leaving "true". Either way it is reported.
+  const unreadableDeparture = parsed.error !== undefined && a[Annotations.departureTime] !== undefined;
+  if (parsed.error && (leavingNow || unreadableDeparture)) return { value: {}, error: `${parsed.error}; the client is treated as leaving now` };
+  return parsed;
 }
 
 /** The VMI's dirty rate from its annotations: windows when given, else the mean rate. */

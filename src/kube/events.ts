@@ -1,5 +1,10 @@
-/** Kubernetes Events (events.k8s.io/v1) about placements, VMIs and migrations. Failures are logged, never thrown. */
-import { randomBytes } from 'node:crypto';
+/**
+ * Kubernetes Events (events.k8s.io/v1) about placements, VMIs, nodes and migrations. Failures are
+ * logged, never thrown. An event given a name is recorded at most once: a second create with the
+ * same name is AlreadyExists, which is how an outcome reported before a crash is not reported again.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { isAlreadyExists } from './errors.js';
 import type { KubeClient } from './client.js';
 import type { KubeObject } from './objects.js';
 import { Resources } from './resources.js';
@@ -20,11 +25,17 @@ export class EventRecorder {
     private readonly log: (msg: string) => void = () => undefined,
   ) {}
 
-  async record(regarding: EventTarget, type: 'Normal' | 'Warning', reason: string, action: string, note: string): Promise<void> {
+  /**
+   * `once`: a key naming this report (e.g. the migration and its phase); the event's name is derived
+   * from it, so the report is made at most once, whoever makes it.
+   */
+  async record(regarding: EventTarget, type: 'Normal' | 'Warning', reason: string, action: string, note: string, once?: string): Promise<'recorded' | 'duplicate' | 'failed'> {
+    // Events about cluster-scoped objects (nodes) live in "default", as kubelet's do.
     const ns = regarding.metadata.namespace ?? 'default';
+    const suffix = once === undefined ? randomBytes(8).toString('hex') : createHash('sha256').update(`${regarding.kind}/${once}`).digest('hex').slice(0, 16);
     try {
       await this.client.create(Resources.event, {
-        metadata: { name: `${regarding.metadata.name}.${randomBytes(8).toString('hex')}`, namespace: ns },
+        metadata: { name: `${(regarding.metadata.name ?? 'object').slice(0, 200)}.${suffix}`, namespace: ns },
         eventTime: microTime(),
         reportingController: 'offline-first.io/operator',
         reportingInstance: this.instance,
@@ -41,8 +52,11 @@ export class EventRecorder {
           resourceVersion: regarding.metadata.resourceVersion,
         },
       } as KubeObject);
+      return 'recorded';
     } catch (err) {
+      if (once !== undefined && isAlreadyExists(err)) return 'duplicate';
       this.log(`event ${reason} on ${regarding.kind}/${regarding.metadata.name} not recorded: ${String(err)}`);
+      return 'failed';
     }
   }
 }

@@ -18,6 +18,7 @@ export class OperatorMetrics {
   readonly leader: Gauge;
   readonly planDuration: Histogram;
   readonly inputErrors: Gauge;
+  readonly hungMigrations: Gauge<'placement'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -37,6 +38,7 @@ export class OperatorMetrics {
     this.queueDepth = new Gauge({ name: 'offline_first_workqueue_depth', help: 'Keys waiting in a work queue.', labelNames: ['queue'], registers });
     this.leader = new Gauge({ name: 'offline_first_leader', help: '1 while this replica holds the leader Lease.', registers });
     this.planDuration = new Histogram({ name: 'offline_first_plan_duration_seconds', help: 'Time to compute one plan over all placements.', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2], registers });
-    this.inputErrors = new Gauge({ name: 'offline_first_input_errors', help: 'Objects whose annotations could not be parsed in the last plan.', registers });
+    this.inputErrors = new Gauge({ name: 'offline_first_input_errors', help: 'Input values (annotations, node and VM fields) the last plan could not use.', registers });
+    this.hungMigrations = new Gauge({ name: 'offline_first_migrations_hung', help: 'Open migrations of the operator stuck before Running or running past both their prediction and KubeVirt\'s budget, by placement.', labelNames: ['placement'], registers });
   }
 }

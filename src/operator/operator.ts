@@ -15,6 +15,7 @@ import { Controller } from '../runtime/controller.js';
 import { Informer } from '../runtime/informer.js';
 import { LeaderElector } from '../runtime/leader-election.js';
 import { WorkQueue } from '../runtime/workqueue.js';
+import { KubeActuator, type Actuator } from '../controllers/actuator.js';
 import { MigrationFollower } from '../controllers/migration/follower.js';
 import { PLAN_KEY, PlacementReconciler } from '../controllers/placement/controller.js';
 
@@ -28,6 +29,8 @@ export interface OperatorOptions {
   /** Real seconds per second reported by migrations (for a simulated KubeVirt with scaled time). */
   timeScale?: number;
   metrics?: OperatorMetrics;
+  /** Where writes go (default: the API server). A RecordingActuator makes the whole operator a dry run. */
+  actuator?: Actuator;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -56,11 +59,14 @@ export class Operator {
     this.migrations = new Informer(client, Resources.migration, { onError: onError('migrations') });
     this.nodes = new Informer(client, Resources.node, { onError: onError('nodes') });
     const events = new EventRecorder(client, opts.identity, (m) => this.log(m));
-    this.reconciler = new PlacementReconciler(client, { placements: this.placements, vmis: this.vmis, migrations: this.migrations, nodes: this.nodes }, this.metrics, events, {
+    // The one write seam: the planner and the follower write only through it.
+    const actuator = opts.actuator ?? new KubeActuator(client, events);
+    this.reconciler = new PlacementReconciler({ placements: this.placements, vmis: this.vmis, migrations: this.migrations, nodes: this.nodes }, this.metrics, actuator, {
       resyncMs: opts.resyncMs,
+      timeScale: opts.timeScale ?? 1,
       log: (m, f) => this.log(m, f),
     });
-    this.follower = new MigrationFollower(client, this.migrations, this.vmis, this.placements, this.metrics, events, opts.timeScale ?? 1);
+    this.follower = new MigrationFollower(actuator, this.migrations, this.vmis, this.placements, this.metrics, opts.timeScale ?? 1);
     const replan = () => this.term?.planner.queue.add(PLAN_KEY);
     for (const inf of [this.placements, this.vmis, this.nodes] as Informer<never>[]) inf.addHandler({ onUpsert: replan, onDelete: replan });
     this.migrations.addHandler({

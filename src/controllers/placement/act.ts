@@ -1,5 +1,5 @@
 /**
- * The one write seam for migrations: creates the VirtualMachineInstanceMigration for a planned move,
+ * Builds and creates the VirtualMachineInstanceMigration for a planned move,
  * pinned with spec.addedNodeSelector, labelled to its placement, with a deterministic name so a
  * restarted (or duplicated) operator adopts an existing migration instead of creating a second one.
  */
@@ -12,24 +12,25 @@ import { MANAGED_BY, PlacementAnnotations, PlacementLabels } from '../../kube/pl
 import { Resources } from '../../kube/resources.js';
 
 /**
- * Same VMI, same place in its history (the last migration it went through and how many of ours
- * ended), same target: same name. Once a migration ends, either changes, so a later move gets a
- * new name; until then a second attempt finds the first (AlreadyExists) and adopts it.
+ * Same VMI, same attempt number, same target: same name. Every migration of ours carries its
+ * attempt number and the next one takes the highest plus one, so a later move always gets a new
+ * name (also after KubeVirt garbage-collected older ones); until then a second attempt to create the
+ * same move finds the first (AlreadyExists) and adopts it.
  */
-export function migrationName(vmi: VirtualMachineInstance, targetNode: string, endedAttempts: number): string {
+export function migrationName(vmi: VirtualMachineInstance, targetNode: string, attempt: number): string {
   const history = vmi.status?.migrationState?.migrationUid ?? 'none';
-  const hash = createHash('sha256').update(`${vmi.metadata.uid}:${history}:${endedAttempts}:${targetNode}`).digest('hex').slice(0, 10);
+  const hash = createHash('sha256').update(`${vmi.metadata.uid}:${history}:${attempt}:${targetNode}`).digest('hex').slice(0, 10);
   const base = vmi.metadata.name!.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40).replace(/-+$/, '');
   return `ofp-${base}-${hash}`;
 }
 
-export function migrationFor(vmi: VirtualMachineInstance, planned: PlannedMigration, endedAttempts: number): VirtualMachineInstanceMigration {
+export function migrationFor(vmi: VirtualMachineInstance, planned: PlannedMigration): VirtualMachineInstanceMigration {
   const placementName = planned.placementKey.slice(planned.placementKey.indexOf('/') + 1);
   return {
     apiVersion: 'kubevirt.io/v1',
     kind: 'VirtualMachineInstanceMigration',
     metadata: {
-      name: migrationName(vmi, planned.targetNode, endedAttempts),
+      name: migrationName(vmi, planned.targetNode, planned.attempt),
       namespace: vmi.metadata.namespace!,
       labels: {
         [PlacementLabels.placement]: placementName,
@@ -38,7 +39,12 @@ export function migrationFor(vmi: VirtualMachineInstance, planned: PlannedMigrat
       },
       annotations: {
         [PlacementAnnotations.predictedSeconds]: planned.predictedSeconds.toFixed(1),
+        [PlacementAnnotations.budgetSeconds]: Number.isFinite(planned.budgetSeconds) ? planned.budgetSeconds.toFixed(0) : 'Infinity',
         [PlacementAnnotations.reason]: planned.reason,
+        [PlacementAnnotations.attempt]: String(planned.attempt),
+        [PlacementAnnotations.failuresBefore]: String(planned.failuresBefore),
+        [PlacementAnnotations.targetFailuresBefore]: String(planned.targetFailuresBefore),
+        [PlacementAnnotations.inputs]: planned.inputs,
       },
     },
     spec: { vmiName: vmi.metadata.name!, addedNodeSelector: { 'kubernetes.io/hostname': planned.targetNode } },
@@ -50,8 +56,8 @@ export type CreateOutcome =
   | { kind: 'adopted'; migration: VirtualMachineInstanceMigration }
   | { kind: 'refused'; message: string };
 
-export async function createMigration(client: KubeClient, vmi: VirtualMachineInstance, planned: PlannedMigration, endedAttempts: number): Promise<CreateOutcome> {
-  const m = migrationFor(vmi, planned, endedAttempts);
+export async function createMigration(client: KubeClient, vmi: VirtualMachineInstance, planned: PlannedMigration): Promise<CreateOutcome> {
+  const m = migrationFor(vmi, planned);
   try {
     return { kind: 'created', migration: await client.create(Resources.migration, m) };
   } catch (err) {

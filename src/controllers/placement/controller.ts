@@ -3,20 +3,23 @@
  * key "plan": placements share nodes, capacity and KubeVirt's limits, so they are planned together.
  * reconcile() re-reads the caches, plans with the pure engine, creates migrations for Enforce
  * placements (Recommend ones only report), and writes each placement's status when it changed.
+ * Every write goes through the Actuator. Bad input is reported where users look: the placement's
+ * InputsValid condition, a rate-limited Warning Event on the Node or VMI at fault, one log line per
+ * distinct problem; hung migrations through MigrationsHealthy, an Event and a gauge.
  */
 import { planPlacements, type Plan, type PlannedMigration } from '../../domain/placement/index.js';
-import type { KubeClient } from '../../kube/client.js';
-import { isConflict, isNotFound } from '../../kube/errors.js';
-import type { EventRecorder } from '../../kube/events.js';
+import type { InvalidInput } from '../../domain/placement/index.js';
 import { isMigrationFinal, type VirtualMachineInstance, type VirtualMachineInstanceMigration } from '../../kube/kubevirt.js';
 import type { Node } from '../../kube/node.js';
 import { objectKey } from '../../kube/objects.js';
 import { PlacementLabels, type OfflineFirstPlacement } from '../../kube/placement.js';
-import { Resources } from '../../kube/resources.js';
 import type { OperatorMetrics } from '../../observability/metrics.js';
 import type { Informer } from '../../runtime/informer.js';
-import { createMigration } from './act.js';
-import { gather } from './gather.js';
+import type { Actuator } from '../actuator.js';
+import { asPlacement, asVmi } from '../migration/follower.js';
+import { migrationHang, type Hang } from '../migration/hang.js';
+import { describeInputProblem, gather, type Gathered, type InputProblem } from './gather.js';
+import { InputReports } from './input-reports.js';
 import { placementStatus, statusChanged, type PlacementFacts } from './status.js';
 
 export const PLAN_KEY = 'plan';
@@ -32,6 +35,8 @@ export interface PlacementControllerOptions {
   /** Re-plan at least this often, so that link data going stale is noticed (default 30 s). */
   resyncMs?: number;
   now?: () => number;
+  /** Real seconds per second the migrations report (1 on a real cluster). */
+  timeScale?: number;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -40,13 +45,14 @@ export class PlacementReconciler {
   private readonly created = new Map<string, VirtualMachineInstanceMigration>();
   /** Last decision reported per VM (action + target), to emit an event only when it changes. */
   private readonly reported = new Map<string, string>();
+  private readonly lastGoodLinks = new Map<string, { bandwidthBytesPerSecond: number; rttMs?: number; measuredAtMs: number }>();
+  private readonly inputReports = new InputReports();
   lastPlan: Plan | undefined;
 
   constructor(
-    private readonly client: KubeClient,
     private readonly caches: PlacementCaches,
     private readonly metrics: OperatorMetrics,
-    private readonly events: EventRecorder,
+    private readonly actuator: Actuator,
     private readonly opts: PlacementControllerOptions = {},
   ) {}
 
@@ -66,15 +72,18 @@ export class PlacementReconciler {
       migrations,
       nodes: this.caches.nodes.list(),
       nowMs: now,
+      lastGoodLinks: this.lastGoodLinks,
     });
     const started = performance.now();
     const plan = planPlacements(g.input);
     this.metrics.planDuration.observe((performance.now() - started) / 1000);
     this.lastPlan = plan;
-    for (const e of g.inputErrors.slice(0, 20)) this.log('input error', { error: e });
-    this.metrics.inputErrors.set(g.inputErrors.length);
 
     const vmiByKey = new Map(vmis.map((v) => [objectKey(v), v]));
+    const problems = [...g.inputErrors, ...plan.invalidInputs.map(fromPlanner)];
+    this.metrics.inputErrors.set(problems.length);
+    await this.reportInputProblems(problems, vmiByKey, now);
+
     const migrationOf = new Map<string, string>();
     for (const m of migrations) {
       if (!isMigrationFinal(m) && m.metadata.labels?.[PlacementLabels.placement]) migrationOf.set(`${m.metadata.namespace}/${m.spec.vmiName}`, m.metadata.name!);
@@ -84,39 +93,81 @@ export class PlacementReconciler {
       const entry = g.placements.get(planned.placementKey);
       const vmi = vmiByKey.get(planned.vmKey);
       if (!entry || !vmi || entry.policy.mode !== 'Enforce') continue;
-      const name = await this.start(entry.object, vmi, planned, migrations);
+      const name = await this.start(entry.object, vmi, planned);
       if (name) migrationOf.set(planned.vmKey, name);
     }
 
-    await this.writeStatuses(g, plan, migrationOf, vmiByKey);
+    const hangs = await this.reportHangs(migrations, vmiByKey, now);
+    await this.writeStatuses(g, plan, migrationOf, vmiByKey, problems, hangs);
     await this.reportDecisions(g, plan, vmiByKey);
     this.updateMetrics(g, plan);
     return { requeueAfterMs: Math.min(plan.requeueAfterMs ?? Infinity, this.opts.resyncMs ?? 30_000) };
   }
 
-  private async start(p: OfflineFirstPlacement, vmi: VirtualMachineInstance, planned: PlannedMigration, migrations: readonly VirtualMachineInstanceMigration[]): Promise<string | undefined> {
-    const ended = migrations.filter((m) => m.metadata.namespace === vmi.metadata.namespace && m.spec.vmiName === vmi.metadata.name && m.metadata.labels?.[PlacementLabels.placement] && isMigrationFinal(m)).length;
-    const outcome = await createMigration(this.client, vmi, planned, ended);
+  private async start(p: OfflineFirstPlacement, vmi: VirtualMachineInstance, planned: PlannedMigration): Promise<string | undefined> {
+    const outcome = await this.actuator.startMigration(vmi, planned);
     const verb = planned.direction === 'Home' ? 'ReturningHome' : 'MovingToClient';
     if (outcome.kind === 'refused') {
       this.metrics.migrations.inc({ direction: planned.direction, result: 'Refused' });
       this.log('migration refused by KubeVirt', { vm: planned.vmKey, target: planned.targetNode, error: outcome.message });
-      await this.events.record(vmi, 'Warning', 'MigrationRefused', 'Migrate', `KubeVirt refused the migration to ${planned.targetNode}: ${outcome.message}`);
+      await this.actuator.event(asVmi(vmi), 'Warning', 'MigrationRefused', 'Migrate', `KubeVirt refused the migration to ${planned.targetNode}: ${outcome.message}`);
       return undefined;
     }
     const m = outcome.migration;
     this.created.set(objectKey(m), { ...m, status: { phase: 'Pending' } });
     if (outcome.kind === 'created') {
       this.metrics.predictedDuration.observe({ direction: planned.direction }, planned.predictedSeconds);
-      const note = `${planned.direction === 'Home' ? 'returning home' : 'moving'} from ${planned.sourceNode} to ${planned.targetNode} (${planned.reason}), predicted ${planned.predictedSeconds.toFixed(0)} s; migration ${m.metadata.name}`;
-      this.log('migration created', { vm: planned.vmKey, migration: m.metadata.name, source: planned.sourceNode, target: planned.targetNode, predictedSeconds: planned.predictedSeconds });
-      await this.events.record(p, 'Normal', verb, 'Migrate', `${vmi.metadata.name}: ${note}`);
-      await this.events.record(vmi, 'Normal', verb, 'Migrate', note);
+      const attempt = planned.failuresBefore > 0 ? `; attempt ${planned.attempt} after ${planned.failuresBefore} failed` : '';
+      const note = `${planned.direction === 'Home' ? 'returning home' : 'moving'} from ${planned.sourceNode} to ${planned.targetNode} (${planned.reason}), predicted ${planned.predictedSeconds.toFixed(0)} s; migration ${m.metadata.name}${attempt}`;
+      this.log('migration created', { vm: planned.vmKey, migration: m.metadata.name, source: planned.sourceNode, target: planned.targetNode, predictedSeconds: planned.predictedSeconds, attempt: planned.attempt });
+      const once = `${objectKey(m)}/created`;
+      await this.actuator.event(asPlacement(p), 'Normal', verb, 'Migrate', `${vmi.metadata.name}: ${note}`, `${once}/placement`);
+      await this.actuator.event(asVmi(vmi), 'Normal', verb, 'Migrate', note, `${once}/vmi`);
     }
     return m.metadata.name;
   }
 
-  private async writeStatuses(g: ReturnType<typeof gather>, plan: Plan, migrationOf: Map<string, string>, vmiByKey: Map<string, VirtualMachineInstance>): Promise<void> {
+  /** Log lines and Warning Events for bad input, each distinct problem at most once per interval. */
+  private async reportInputProblems(problems: readonly InputProblem[], vmiByKey: Map<string, VirtualMachineInstance>, nowMs: number): Promise<void> {
+    for (const p of this.inputReports.due(problems, nowMs)) {
+      this.log('input error', { object: `${p.kind}/${p.namespace ? `${p.namespace}/` : ''}${p.name}`, error: p.message });
+      const target =
+        p.kind === 'Node'
+          ? nodeTarget(this.caches.nodes.get(p.name))
+          : (() => {
+              const vmi = vmiByKey.get(`${p.namespace}/${p.name}`);
+              return vmi ? asVmi(vmi) : undefined;
+            })();
+      if (target) await this.actuator.event(target, 'Warning', 'InvalidInput', 'Plan', p.message);
+    }
+  }
+
+  /** Hung migrations of ours: a Warning Event once per migration, the gauge, and the list for status. */
+  private async reportHangs(migrations: readonly VirtualMachineInstanceMigration[], vmiByKey: Map<string, VirtualMachineInstance>, nowMs: number): Promise<Map<string, Hang[]>> {
+    const byPlacement = new Map<string, Hang[]>();
+    this.metrics.hungMigrations.reset();
+    for (const m of migrations) {
+      const hang = migrationHang(m, nowMs, this.opts.timeScale ?? 1);
+      if (!hang) continue;
+      const key = `${m.metadata.namespace}/${m.metadata.labels![PlacementLabels.placement]}`;
+      const list = byPlacement.get(key) ?? [];
+      list.push(hang);
+      byPlacement.set(key, list);
+      this.metrics.hungMigrations.inc({ placement: key });
+      const vmi = vmiByKey.get(hang.vmi);
+      if (vmi) await this.actuator.event(asVmi(vmi), 'Warning', 'MigrationHung', 'Migrate', hang.message, `${objectKey(m)}/hung`);
+    }
+    return byPlacement;
+  }
+
+  private async writeStatuses(
+    g: Gathered,
+    plan: Plan,
+    migrationOf: Map<string, string>,
+    vmiByKey: Map<string, VirtualMachineInstance>,
+    problems: readonly InputProblem[],
+    hangs: Map<string, Hang[]>,
+  ): Promise<void> {
     const nowIso = new Date(this.opts.now?.() ?? Date.now()).toISOString();
     const nodeByName = new Map(g.input.nodes.map((n) => [n.name, n]));
     const byPlacement = new Map<string, typeof plan.decisions[number][]>();
@@ -129,6 +180,12 @@ export class PlacementReconciler {
     for (const p of all) {
       const key = objectKey(p);
       const decisions = byPlacement.get(key) ?? [];
+      const concerns = (x: InputProblem): boolean => {
+        if (x.kind === 'VirtualMachineInstance') return g.owners.get(`${x.namespace}/${x.name}`) === key;
+        if (x.kind === 'OfflineFirstPlacement') return `${x.namespace}/${x.name}` === key;
+        const node = nodeByName.get(x.name);
+        return node !== undefined && (node.clientFor.includes(key) || node.homeFor.includes(key));
+      };
       const facts: PlacementFacts = {
         decisions,
         migrationOf,
@@ -139,6 +196,8 @@ export class PlacementReconciler {
         clientNodes: g.input.nodes.filter((n) => n.clientFor.includes(key)).length,
         homeNodes: g.input.nodes.filter((n) => n.homeFor.includes(key)).length,
         problems: g.problems.filter((x) => x.placementKey === key),
+        inputProblems: problems.filter(concerns).map(describeInputProblem),
+        hangs: (hangs.get(key) ?? []).map((h) => h.message),
       };
       for (const d of decisions) {
         const node = nodeByName.get(d.currentNode);
@@ -146,21 +205,17 @@ export class PlacementReconciler {
           facts.onClients++;
           if (!node.ready) facts.runningOffline++;
         } else if (node?.homeFor.includes(key)) facts.atHome++;
-        if (migrationOf.has(d.vmKey) || vmiByKey.get(d.vmKey)?.status?.migrationState?.migrationUid && !vmiByKey.get(d.vmKey)?.status?.migrationState?.completed && !vmiByKey.get(d.vmKey)?.status?.migrationState?.failed) facts.migrating++;
+        const state = vmiByKey.get(d.vmKey)?.status?.migrationState;
+        if (migrationOf.has(d.vmKey) || (state?.migrationUid && !state.completed && !state.failed)) facts.migrating++;
       }
       const status = placementStatus(p, facts, nowIso);
       if (!statusChanged(p.status, status)) continue;
-      try {
-        await this.client.mergePatch(Resources.placement, p.metadata.namespace, p.metadata.name!, { status: { ...status, lastPlanTime: nowIso } }, 'status');
-      } catch (err) {
-        // Deleted meanwhile: nothing to report. A conflict cannot happen with a merge patch.
-        if (!isNotFound(err) && !isConflict(err)) throw err;
-      }
+      await this.actuator.writeStatus(p, { ...status, lastPlanTime: nowIso });
     }
   }
 
   /** Events for Recommend placements (their only output besides status) and for blocked VMs. */
-  private async reportDecisions(g: ReturnType<typeof gather>, plan: Plan, vmiByKey: Map<string, VirtualMachineInstance>): Promise<void> {
+  private async reportDecisions(g: Gathered, plan: Plan, vmiByKey: Map<string, VirtualMachineInstance>): Promise<void> {
     const seen = new Set<string>();
     for (const d of plan.decisions) {
       seen.add(d.vmKey);
@@ -171,15 +226,17 @@ export class PlacementReconciler {
       const vmi = vmiByKey.get(d.vmKey);
       if (!entry || !vmi) continue;
       if (entry.policy.mode === 'Recommend' && (d.action === 'MoveToClient' || d.action === 'ReturnHome')) {
-        await this.events.record(entry.object, 'Normal', 'Recommended', 'Plan', `${vmi.metadata.name}: ${d.action} ${d.currentNode} -> ${d.desiredNode} (${d.reason}); Recommend mode, no migration created`);
+        await this.actuator.event(asPlacement(entry.object), 'Normal', 'Recommended', 'Plan', `${vmi.metadata.name}: ${d.action} ${d.currentNode} -> ${d.desiredNode} (${d.reason}); Recommend mode, no migration created`);
       } else if (d.action === 'Blocked' && d.reason === 'ClientOffline') {
-        await this.events.record(vmi, 'Warning', 'RunningOffline', 'Plan', d.message);
+        await this.actuator.event(asVmi(vmi), 'Warning', 'RunningOffline', 'Plan', d.message);
+      } else if (d.reason === 'RepeatedFailures' || d.reason === 'NoReturnPath') {
+        await this.actuator.event(asVmi(vmi), 'Warning', d.reason, 'Plan', d.message);
       }
     }
     for (const k of this.reported.keys()) if (!seen.has(k)) this.reported.delete(k);
   }
 
-  private updateMetrics(g: ReturnType<typeof gather>, plan: Plan): void {
+  private updateMetrics(g: Gathered, plan: Plan): void {
     this.metrics.vms.reset();
     this.metrics.decisions.reset();
     const nodeByName = new Map(g.input.nodes.map((n) => [n.name, n]));
@@ -195,9 +252,22 @@ export class PlacementReconciler {
     this.metrics.linkBandwidth.reset();
     this.metrics.linkAge.reset();
     for (const n of g.input.nodes) {
-      if (!n.link || n.clientFor.length === 0) continue;
+      if (!n.link || n.clientFor.length === 0 || !(n.link.bandwidthBytesPerSecond > 0)) continue;
       this.metrics.linkBandwidth.set({ node: n.name }, n.link.bandwidthBytesPerSecond);
       this.metrics.linkAge.set({ node: n.name }, Math.max(0, (g.input.nowMs - n.link.measuredAtMs) / 1000));
     }
   }
+}
+
+/** A planner finding about a VM or node, as the gatherer reports problems. */
+function fromPlanner(x: InvalidInput): InputProblem {
+  if (x.kind === 'Node') return { kind: 'Node', name: x.key, message: x.message };
+  const slash = x.key.indexOf('/');
+  const namespace = x.key.slice(0, slash);
+  const name = x.key.slice(slash + 1);
+  return { kind: x.kind === 'VM' ? 'VirtualMachineInstance' : 'OfflineFirstPlacement', namespace, name, message: x.message };
+}
+
+function nodeTarget(node: Node | undefined): (Node & { apiVersion: string; kind: string }) | undefined {
+  return node ? { ...node, apiVersion: 'v1', kind: 'Node' } : undefined;
 }

@@ -21,6 +21,7 @@ import { objectKey } from '../../kube/objects.js';
 import { PlacementLabels, type OfflineFirstPlacement } from '../../kube/placement.js';
 import { matchesSelector } from '../../kube/selectors.js';
 import { diskFacts } from './disks.js';
+import { vmHistory, type VmHistory } from './history.js';
 import { placementPolicy } from './policy.js';
 
 /** Launcher pod overhead on top of the guest memory request (virt-launcher, QEMU, page tables). */
@@ -56,6 +57,11 @@ export interface Observed {
   nodes: readonly Node[];
   nowMs: number;
   clusterLimits?: { parallelMigrationsPerCluster: number; parallelOutboundMigrationsPerNode: number };
+  /**
+   * The last usable link measurement per node, kept by the caller across plans: a leaving client
+   * whose link annotation became unreadable is brought home with it (stale, so low confidence).
+   */
+  lastGoodLinks?: Map<string, { bandwidthBytesPerSecond: number; rttMs?: number; measuredAtMs: number }>;
 }
 
 export interface PlacementProblem {
@@ -69,9 +75,32 @@ export interface Gathered {
   /** Valid placements by key, with their object. */
   placements: Map<string, { object: OfflineFirstPlacement; policy: PlacementPolicy }>;
   problems: PlacementProblem[];
-  /** Problems with input data (bad annotations), by object, for events and logs. */
-  inputErrors: string[];
+  /** Problems with input data (bad annotations), by object, for status, events and logs. */
+  inputErrors: InputProblem[];
+  /** The placement that owns each selected VMI (the oldest that selects it), by VMI key. */
+  owners: Map<string, string>;
 }
+
+/** A value on a Node or VMI the operator could not use, and what it did instead. */
+export interface InputProblem {
+  kind: 'Node' | 'VirtualMachineInstance' | 'OfflineFirstPlacement';
+  namespace?: string;
+  name: string;
+  message: string;
+}
+
+/** "Node ws-01: …", "VMI lab/vm-1: …": one line for logs and the plan command. */
+export function describeInputProblem(p: InputProblem): string {
+  return `${p.kind === 'VirtualMachineInstance' ? 'VMI' : p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name}: ${p.message}`;
+}
+
+const nodeProblem = (name: string, message: string): InputProblem => ({ kind: 'Node', name, message });
+const vmiProblem = (vmi: VirtualMachineInstance, message: string): InputProblem => ({
+  kind: 'VirtualMachineInstance',
+  ...(vmi.metadata.namespace ? { namespace: vmi.metadata.namespace } : {}),
+  name: vmi.metadata.name ?? '',
+  message,
+});
 
 export function cpuMillis(q: string | number | undefined): number {
   if (q === undefined) return 0;
@@ -94,7 +123,7 @@ function vmiFootprint(vmi: VirtualMachineInstance): { cpuMillis: number; memoryB
 
 export function gather(o: Observed): Gathered {
   const problems: PlacementProblem[] = [];
-  const inputErrors: string[] = [];
+  const inputErrors: InputProblem[] = [];
   const placements = new Map<string, { object: OfflineFirstPlacement; policy: PlacementPolicy }>();
   // Oldest first, so that a VM selected by two placements belongs to the older one.
   const ordered = [...o.placements].sort(
@@ -118,7 +147,7 @@ export function gather(o: Observed): Gathered {
       const r = requested.get(n) ?? { cpuMillis: 0, memoryBytes: 0 };
       requested.set(n, { cpuMillis: r.cpuMillis + f.cpuMillis, memoryBytes: r.memoryBytes + f.memoryBytes });
     } catch (err) {
-      inputErrors.push(`VMI ${objectKey(vmi)}: ${String(err)}`);
+      inputErrors.push(vmiProblem(vmi, String(err)));
     }
   }
   for (const node of o.nodes) {
@@ -132,17 +161,18 @@ export function gather(o: Observed): Gathered {
       if (matchesSelector(object.spec.homeNodeSelector, labels)) homeFor.push(key);
     }
     const link = linkFromAnnotations(node);
-    if (link.error) inputErrors.push(`Node ${name}: ${link.error}`);
+    if (link.error) inputErrors.push(nodeProblem(name, link.error));
     const departure = departureFromNode(node);
-    if (departure.error) inputErrors.push(`Node ${name}: ${departure.error}`);
+    if (departure.error) inputErrors.push(nodeProblem(name, departure.error));
     const alloc = node.status?.allocatable ?? {};
     let allocatable = { cpuMillis: 0, memoryBytes: 0 };
     try {
       allocatable = { cpuMillis: cpuMillis(alloc.cpu), memoryBytes: memoryBytes(alloc.memory, 'status.allocatable.memory') };
     } catch (err) {
-      inputErrors.push(`Node ${name}: ${String(err)}`);
+      inputErrors.push(nodeProblem(name, String(err)));
     }
-    const l = link.value;
+    if (link.value) o.lastGoodLinks?.set(name, link.value);
+    const l = link.value ?? (link.error && departure.value ? o.lastGoodLinks?.get(name) : undefined);
     nodes.push({
       name,
       ready: isNodeReady(node),
@@ -161,13 +191,12 @@ export function gather(o: Observed): Gathered {
 
   const open = o.migrations.filter((m) => !isMigrationFinal(m) && !m.metadata.deletionTimestamp);
   const openByVm = new Map(open.map((m) => [`${m.metadata.namespace}/${m.spec.vmiName}`, m]));
-  const movesByVm = new Map<string, { count: number; lastMoveAtMs?: number }>();
+  const migrationsByVm = new Map<string, VirtualMachineInstanceMigration[]>();
   for (const m of o.migrations) {
-    if (m.status?.phase !== 'Succeeded' || !m.metadata.labels?.[PlacementLabels.placement]) continue;
     const key = `${m.metadata.namespace}/${m.spec.vmiName}`;
-    const end = Date.parse(m.status.migrationState?.endTimestamp ?? m.status.phaseTransitionTimestamps?.at(-1)?.phaseTransitionTimestamp ?? '');
-    const prev = movesByVm.get(key) ?? { count: 0 };
-    movesByVm.set(key, { count: prev.count + 1, lastMoveAtMs: Math.max(prev.lastMoveAtMs ?? 0, Number.isNaN(end) ? 0 : end) });
+    const list = migrationsByVm.get(key);
+    if (list) list.push(m);
+    else migrationsByVm.set(key, [m]);
   }
 
   const vms: VmView[] = [];
@@ -184,9 +213,9 @@ export function gather(o: Observed): Gathered {
     if (!owner) continue;
     claimedBy.set(key, owner.policy.key);
     try {
-      vms.push(vmView(vmi, owner, openByVm.has(key), movesByVm.get(key) ?? { count: 0 }, inputErrors));
+      vms.push(vmView(vmi, owner, openByVm.has(key), vmHistory(migrationsByVm.get(key) ?? []), inputErrors));
     } catch (err) {
-      inputErrors.push(`VMI ${key}: ${err instanceof Error ? err.message : String(err)}`);
+      inputErrors.push(vmiProblem(vmi, err instanceof Error ? err.message : String(err)));
     }
   }
 
@@ -220,6 +249,7 @@ export function gather(o: Observed): Gathered {
     placements,
     problems,
     inputErrors,
+    owners: claimedBy,
   };
 }
 
@@ -227,24 +257,24 @@ function vmView(
   vmi: VirtualMachineInstance,
   owner: { object: OfflineFirstPlacement; policy: PlacementPolicy },
   migrating: boolean,
-  moves: { count: number; lastMoveAtMs?: number },
-  inputErrors: string[],
+  history: VmHistory,
+  inputErrors: InputProblem[],
 ): VmView {
   const key = objectKey(vmi);
   const lm = vmiCondition(vmi, 'LiveMigratable');
   const guest = vmi.spec.domain.memory?.guest ?? vmi.spec.domain.resources?.requests?.memory;
   const memoryBytes = parseBytes(String(guest ?? '1Gi'), 'spec.domain.memory.guest');
   const used = guestUsedFromAnnotations(vmi);
-  if (used.error) inputErrors.push(`VMI ${key}: ${used.error}`);
+  if (used.error) inputErrors.push(vmiProblem(vmi, used.error));
   // Raw readings first (the most likely write rate behind them), then windows, then a mean rate.
   const sampled = dirtyRateOfReadingsCached(vmi, memoryBytes, used.value);
-  if (sampled.error) inputErrors.push(`VMI ${key}: ${sampled.error}`);
+  if (sampled.error) inputErrors.push(vmiProblem(vmi, sampled.error));
   const dirty = sampled.value ? { value: sampled.value } : dirtyRateFromAnnotations(vmi);
-  if (dirty.error) inputErrors.push(`VMI ${key}: ${dirty.error}`);
+  if (dirty.error) inputErrors.push(vmiProblem(vmi, dirty.error));
   const binding = owner.object.spec.clientBinding;
   const boundClient = binding?.labelKey ? vmi.metadata.labels?.[binding.labelKey] : binding?.annotationKey ? vmi.metadata.annotations?.[binding.annotationKey] : undefined;
   const disks = diskFacts(vmi);
-  for (const error of disks.errors) inputErrors.push(`VMI ${key}: ${error}`);
+  for (const error of disks.errors) inputErrors.push(vmiProblem(vmi, error));
   const cpu = vmi.spec.domain.cpu ?? {};
   const footprint = vmiFootprint(vmi);
   return {
@@ -271,6 +301,7 @@ function vmView(
     dirtyRate: dirty.value
       ? { input: dirty.value, confidence: 'measured' }
       : { input: { kind: 'constant', bytesPerSecond: FALLBACK_DIRTY_RATE_BYTES_PER_SECOND }, confidence: 'fallback' },
-    moves,
+    moves: history.moves,
+    ...(history.failures.consecutive > 0 || history.failures.lastAttempt > 0 ? { failures: history.failures } : {}),
   };
 }

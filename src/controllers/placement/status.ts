@@ -22,7 +22,14 @@ export interface PlacementFacts {
   clientNodes: number;
   homeNodes: number;
   problems: readonly PlacementProblem[];
+  /** Input values about this placement's VMIs and nodes the plan could not use, one line each. */
+  inputProblems?: readonly string[];
+  /** Its open migrations that hang, one line each. */
+  hangs?: readonly string[];
 }
+
+/** Messages listed in a condition; the count says how many there are in all. */
+export const LISTED_IN_CONDITION = 3;
 
 const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** digits;
 
@@ -59,8 +66,11 @@ export function placementStatus(p: OfflineFirstPlacement, f: PlacementFacts, now
   let conditions: Condition[] = p.status?.conditions ?? [];
   const gen = p.metadata.generation;
   const invalid = f.problems.find((x) => x.reason === 'InvalidSpec');
+  const claimedAll = selected === 0 && f.problems.some((x) => x.reason === 'VMClaimedByOtherPlacement');
   const selectorProblem = invalid
     ? undefined
+    : claimedAll
+      ? { reason: 'VMClaimedByOtherPlacement', message: `every VM it selects belongs to an older placement: ${listed(f.problems.filter((x) => x.reason === 'VMClaimedByOtherPlacement').map((c) => c.message))}` }
     : selected === 0
       ? { reason: 'NoVMsSelected', message: 'vmSelector matches no VirtualMachineInstance in this namespace' }
       : f.clientNodes === 0
@@ -75,7 +85,7 @@ export function placementStatus(p: OfflineFirstPlacement, f: PlacementFacts, now
     : selectorProblem
     ? { type: 'SelectorsMatch', status: 'False', reason: selectorProblem.reason, message: selectorProblem.message, observedGeneration: gen }
     : claimed.length
-      ? { type: 'SelectorsMatch', status: 'False', reason: 'VMClaimedByOtherPlacement', message: claimed.map((c) => c.message).slice(0, 5).join('; '), observedGeneration: gen }
+      ? { type: 'SelectorsMatch', status: 'False', reason: 'VMClaimedByOtherPlacement', message: listed(claimed.map((c) => c.message)), observedGeneration: gen }
       : { type: 'SelectorsMatch', status: 'True', reason: 'Matched', message: `${selected} VMs, ${f.clientNodes} client nodes, ${f.homeNodes} home nodes`, observedGeneration: gen }, now);
   conditions = setCondition(conditions, invalid
     ? { type: 'Ready', status: 'False', reason: 'InvalidSpec', message: invalid.message, observedGeneration: gen }
@@ -85,6 +95,14 @@ export function placementStatus(p: OfflineFirstPlacement, f: PlacementFacts, now
   conditions = setCondition(conditions, f.migrating > 0
     ? { type: 'Progressing', status: 'True', reason: 'Migrating', message: `${f.migrating} migrations in progress`, observedGeneration: gen }
     : { type: 'Progressing', status: 'False', reason: 'Settled', message: 'no migration in progress', observedGeneration: gen }, now);
+  const inputProblems = f.inputProblems ?? [];
+  conditions = setCondition(conditions, inputProblems.length > 0
+    ? { type: 'InputsValid', status: 'False', reason: 'InvalidInput', message: `${inputProblems.length} input values could not be used: ${listed(inputProblems)}`, observedGeneration: gen }
+    : { type: 'InputsValid', status: 'True', reason: 'AllInputsUsable', message: 'every annotation and field of its VMs and nodes could be used', observedGeneration: gen }, now);
+  const hangs = f.hangs ?? [];
+  conditions = setCondition(conditions, hangs.length > 0
+    ? { type: 'MigrationsHealthy', status: 'False', reason: 'MigrationHung', message: `${hangs.length} migrations hang: ${listed(hangs)}`, observedGeneration: gen }
+    : { type: 'MigrationsHealthy', status: 'True', reason: 'NoneHung', message: 'no migration of this placement hangs', observedGeneration: gen }, now);
   return {
     observedGeneration: gen,
     placed: `${f.onClients}/${selected}`,
@@ -93,6 +111,12 @@ export function placementStatus(p: OfflineFirstPlacement, f: PlacementFacts, now
     decisions,
     decisionsTruncated: Math.max(0, sorted.length - MAX_DECISIONS),
   };
+}
+
+/** The first few messages, and how many more. */
+function listed(messages: readonly string[]): string {
+  const shown = messages.slice(0, LISTED_IN_CONDITION).join('; ');
+  return messages.length > LISTED_IN_CONDITION ? `${shown}; and ${messages.length - LISTED_IN_CONDITION} more` : shown;
 }
 
 /**

@@ -4,7 +4,7 @@
  * the placement controller. Every planned migration starts (Enforce); a Recommend placement is
  * simulated as if it were switched to Enforce, since the question is what it would do.
  */
-import { gather } from '../../controllers/placement/gather.js';
+import { describeInputProblem, gather } from '../../controllers/placement/gather.js';
 import { planPlacements } from '../../domain/placement/index.js';
 import { KubeView } from './kube-objects.js';
 import type { StartRequest, Strategy, StrategyPlan } from './strategy.js';
@@ -30,7 +30,7 @@ export class OfflineFirstStrategy implements Strategy {
       reason: m.reason,
       options: g.placements.get(m.placementKey)!.policy.migration,
     }));
-    const warnings = [...g.problems.map((p) => `${p.placementKey}: ${p.reason}: ${p.message}`), ...g.inputErrors];
+    const warnings = [...g.problems.map((p) => `${p.placementKey}: ${p.reason}: ${p.message}`), ...g.inputErrors.map(describeInputProblem), ...plan.invalidInputs.map((x) => `${x.kind} ${x.key}: ${x.message}`)];
     return {
       starts,
       decisions: plan.decisions,

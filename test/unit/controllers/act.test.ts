@@ -25,12 +25,17 @@ const planned = (overrides: Partial<PlannedMigration> = {}): PlannedMigration =>
   targetNode: 'pc-1',
   direction: 'ToClient',
   predictedSeconds: 42.345,
+  budgetSeconds: 450,
   reason: 'OfflineCapabilityWanted',
+  inputs: 'b1.d2.m3.u-.k-',
+  attempt: 1,
+  failuresBefore: 0,
+  targetFailuresBefore: 0,
   ...overrides,
 });
 
 describe('migrationName', () => {
-  it('is the same for the same VMI, history, attempt count and target', () => {
+  it('is the same for the same VMI, history, attempt number and target', () => {
     expect(migrationName(vmi(), 'pc-1', 0)).to.equal(migrationName(vmi(), 'pc-1', 0));
     expect(migrationName(vmi('vm-1', { lastMigrationUid: 'mig-a' }), 'pc-1', 2)).to.equal(migrationName(vmi('vm-1', { lastMigrationUid: 'mig-a' }), 'pc-1', 2));
   });
@@ -44,7 +49,7 @@ describe('migrationName', () => {
   const changes: [string, () => string][] = [
     ["the VMI's last migration", () => migrationName(vmi('vm-1', { lastMigrationUid: 'mig-b' }), 'pc-1', 0)],
     ['the VMI has not migrated yet', () => migrationName(vmi('vm-1'), 'pc-1', 0)],
-    ['the count of ended attempts', () => migrationName(vmi('vm-1', { lastMigrationUid: 'mig-a' }), 'pc-1', 1)],
+    ['the attempt number', () => migrationName(vmi('vm-1', { lastMigrationUid: 'mig-a' }), 'pc-1', 1)],
     ['the target node', () => migrationName(vmi('vm-1', { lastMigrationUid: 'mig-a' }), 'pc-2', 0)],
     ['the VMI (a new one with the same name)', () => migrationName(vmi('vm-1', { uid: 'another-uid', lastMigrationUid: 'mig-a' }), 'pc-1', 0)],
   ];
@@ -78,11 +83,11 @@ describe('migrationName', () => {
 describe('migrationFor', () => {
   it('builds the VirtualMachineInstanceMigration for a move to a client', () => {
     const v = vmi();
-    expect(migrationFor(v, planned(), 1)).to.deep.equal({
+    expect(migrationFor(v, planned({ attempt: 4, failuresBefore: 2, targetFailuresBefore: 1 }))).to.deep.equal({
       apiVersion: 'kubevirt.io/v1',
       kind: 'VirtualMachineInstanceMigration',
       metadata: {
-        name: migrationName(v, 'pc-1', 1),
+        name: migrationName(v, 'pc-1', 4),
         namespace: 'lab',
         labels: {
           [PlacementLabels.placement]: 'room-b12',
@@ -91,7 +96,12 @@ describe('migrationFor', () => {
         },
         annotations: {
           [PlacementAnnotations.predictedSeconds]: '42.3',
+          [PlacementAnnotations.budgetSeconds]: '450',
           [PlacementAnnotations.reason]: 'OfflineCapabilityWanted',
+          [PlacementAnnotations.attempt]: '4',
+          [PlacementAnnotations.failuresBefore]: '2',
+          [PlacementAnnotations.targetFailuresBefore]: '1',
+          [PlacementAnnotations.inputs]: 'b1.d2.m3.u-.k-',
         },
       },
       spec: { vmiName: 'vm-1', addedNodeSelector: { 'kubernetes.io/hostname': 'pc-1' } },
@@ -99,14 +109,14 @@ describe('migrationFor', () => {
   });
 
   it('pins a return home to the home node and labels it Home', () => {
-    const m = migrationFor(vmi(), planned({ sourceNode: 'pc-1', targetNode: 'home-2', direction: 'Home', reason: 'ClientLeaving' }), 0);
+    const m = migrationFor(vmi(), planned({ sourceNode: 'pc-1', targetNode: 'home-2', direction: 'Home', reason: 'ClientLeaving' }));
     expect(m.spec.addedNodeSelector).to.deep.equal({ 'kubernetes.io/hostname': 'home-2' });
     expect(m.metadata.labels).to.include({ [PlacementLabels.direction]: 'Home', [PlacementLabels.placement]: 'room-b12' });
     expect(m.metadata.annotations).to.include({ [PlacementAnnotations.reason]: 'ClientLeaving' });
-    expect(m.metadata.name).to.equal(migrationName(vmi(), 'home-2', 0));
+    expect(m.metadata.name).to.equal(migrationName(vmi(), 'home-2', 1));
   });
 
   it('gives the same object for the same plan twice (nothing random or timed in it)', () => {
-    expect(migrationFor(vmi(), planned(), 3)).to.deep.equal(migrationFor(vmi(), planned(), 3));
+    expect(migrationFor(vmi(), planned({ attempt: 3 }))).to.deep.equal(migrationFor(vmi(), planned({ attempt: 3 })));
   });
 });

@@ -4,7 +4,7 @@
  */
 import { LAB_CALIBRATION } from '../../../src/domain/migration/calibration.js';
 import { expect } from 'chai';
-import { FALLBACK_DIRTY_RATE_BYTES_PER_SECOND, gather, type Observed } from '../../../src/controllers/placement/gather.js';
+import { describeInputProblem, FALLBACK_DIRTY_RATE_BYTES_PER_SECOND, gather, type Observed } from '../../../src/controllers/placement/gather.js';
 import type { NodeView, VmView } from '../../../src/domain/placement/index.js';
 import { Annotations, LEAVING_TAINT } from '../../../src/inputs/annotations.js';
 import type { MigrationState, VirtualMachineInstance, VirtualMachineInstanceMigration, Volume } from '../../../src/kube/kubevirt.js';
@@ -207,7 +207,7 @@ describe('gather', () => {
       const g = gather(observed({ nodes: [clientWorkstation('pc-1', { memory: '16 gigs' })] }));
       expect(g.input.nodes[0]!.allocatable).to.deep.equal({ cpuMillis: 0, memoryBytes: 0 });
       expect(g.inputErrors).to.have.length(1);
-      expect(g.inputErrors[0]).to.match(/^Node pc-1: .*status\.allocatable\.memory: expected a size like 2Gi/);
+      expect(describeInputProblem(g.inputErrors[0]!)).to.match(/^Node pc-1: .*status\.allocatable\.memory: expected a size like 2Gi/);
     });
 
     it('reads readiness and cordoning', () => {
@@ -239,18 +239,40 @@ describe('gather', () => {
       ['an unreadable bandwidth', { [Annotations.linkBandwidth]: '100Mbps', [Annotations.linkMeasuredAt]: MEASURED }, /^Node pc-1: link\.offline-first\.io\/bandwidth: expected a rate/],
       ['a bandwidth without its time', { [Annotations.linkBandwidth]: '100Mbit/s' }, /^Node pc-1: link\.offline-first\.io\/measured-at: missing/],
       ['an unreadable leaving flag', { [Annotations.leaving]: 'soon' }, /^Node pc-1: offline-first\.io\/leaving: expected "true" or "false"/],
-      ['an unreadable departure time', { [Annotations.departureTime]: 'tomorrow' }, /^Node pc-1: offline-first\.io\/departure-time: expected an RFC 3339 time/],
     ];
     for (const [what, annotations, error] of badNodes) {
       it(`lists ${what} in inputErrors, without a link or departure, and does not throw`, () => {
         let g: ReturnType<typeof gather> | undefined;
         expect(() => (g = gather(observed({ nodes: [clientWorkstation('pc-1', { annotations })] })))).not.to.throw();
         expect(g!.inputErrors).to.have.length(1);
-        expect(g!.inputErrors[0]).to.match(error);
+        expect(describeInputProblem(g!.inputErrors[0]!)).to.match(error);
         expect(g!.input.nodes[0]).not.to.have.property('link');
         expect(g!.input.nodes[0]).not.to.have.property('leaving');
       });
     }
+
+    it('reads an unreadable departure time (17:30, no date) as leaving now and reports it', () => {
+      const g = gather(observed({ nodes: [clientWorkstation('pc-1', { annotations: { [Annotations.departureTime]: '17:30' } })] }));
+      expect(g.input.nodes[0]!.leaving).to.deep.equal({});
+      expect(describeInputProblem(g.inputErrors[0]!)).to.match(/^Node pc-1: offline-first\.io\/departure-time: expected an RFC 3339 time.*treated as leaving now/);
+    });
+
+    it('refuses a link bandwidth of 0 bit/s as unreadable, naming the annotation', () => {
+      const annotations = { [Annotations.linkBandwidth]: '0bit/s', [Annotations.linkMeasuredAt]: MEASURED };
+      const g = gather(observed({ nodes: [clientWorkstation('pc-1', { annotations })] }));
+      expect(g.input.nodes[0]).not.to.have.property('link');
+      expect(describeInputProblem(g.inputErrors[0]!)).to.match(/^Node pc-1: link\.offline-first\.io\/bandwidth: expected a bandwidth above 0/);
+    });
+
+    it('brings a leaving client home on its last good link when its link annotation turns unreadable', () => {
+      const lastGoodLinks = new Map();
+      const good = { [Annotations.linkBandwidth]: '37Mbit/s', [Annotations.linkMeasuredAt]: MEASURED };
+      gather({ ...observed({ nodes: [clientWorkstation('pc-1', { annotations: good })] }), lastGoodLinks });
+      const bad = { [Annotations.linkBandwidth]: '0bit/s', [Annotations.linkMeasuredAt]: MEASURED, [Annotations.leaving]: 'true' };
+      const g = gather({ ...observed({ nodes: [clientWorkstation('pc-1', { annotations: bad })] }), lastGoodLinks });
+      expect(g.input.nodes[0]!.link).to.deep.include({ bandwidthBytesPerSecond: 37e6 / 8, measuredAtMs: Date.parse(MEASURED) });
+      expect(g.input.nodes[0]!.leaving).to.deep.equal({});
+    });
 
     it('reads a departure time as leaving at that time', () => {
       const n = nodeView({ nodes: [clientWorkstation('pc-1', { annotations: { [Annotations.departureTime]: '2026-01-12T11:00:00Z' } })] }, 'pc-1');
@@ -270,7 +292,7 @@ describe('gather', () => {
       const g = gather(observed({ nodes: [clientWorkstation('pc-1', { annotations: { [Annotations.leaving]: 'yes' }, taints: [{ key: LEAVING_TAINT, effect: 'NoSchedule' }] })] }));
       expect(g.input.nodes[0]!.leaving).to.deep.equal({});
       expect(g.inputErrors).to.have.length(1);
-      expect(g.inputErrors[0]).to.match(/^Node pc-1: offline-first\.io\/leaving: /);
+      expect(describeInputProblem(g.inputErrors[0]!)).to.match(/^Node pc-1: offline-first\.io\/leaving: /);
     });
 
     it('gives a node that is not leaving no leaving field', () => {
@@ -327,7 +349,7 @@ describe('gather', () => {
     it('unreadable readings are reported and the windows annotation is used instead', () => {
       const g = gather(observed({ vmis: [vmi('vm-1', { annotations: { [Annotations.dirtyRateReadings]: '1s=2MB/s', [Annotations.dirtyRate]: '3MB/s' } })] }));
       expect(g.inputErrors).to.have.length(1);
-      expect(g.inputErrors[0]).to.match(/^VMI lab\/vm-1: offline-first\.io\/dirty-rate-readings: expected CALC-TIME/);
+      expect(describeInputProblem(g.inputErrors[0]!)).to.match(/^VMI lab\/vm-1: offline-first\.io\/dirty-rate-readings: expected CALC-TIME/);
       expect(g.input.vms[0]!.dirtyRate).to.deep.equal({ input: { kind: 'constant', bytesPerSecond: 3e6 }, confidence: 'measured' });
     });
 
@@ -342,7 +364,7 @@ describe('gather', () => {
       it(`lists an unreadable ${key} in inputErrors and plans the VM without it`, () => {
         const g = gather(observed({ vmis: [vmi('vm-1', { annotations: { [key]: value } })] }));
         expect(g.inputErrors).to.have.length(1);
-        expect(g.inputErrors[0]).to.match(error);
+        expect(describeInputProblem(g.inputErrors[0]!)).to.match(error);
         const v = g.input.vms[0]!;
         expect(v.dirtyRate.confidence).to.equal('fallback');
         expect(v).not.to.have.property('guestUsedBytes');
@@ -355,7 +377,7 @@ describe('gather', () => {
       expect(() => (g = gather(observed({ vmis: [bad, vmi('vm-1')] })))).not.to.throw();
       expect(g!.input.vms.map((v) => v.key)).to.deep.equal(['lab/vm-1']);
       expect(g!.inputErrors.length).to.be.greaterThan(0);
-      for (const e of g!.inputErrors) expect(e).to.match(/^VMI lab\/vm-bad: .*expected a size like 2Gi/);
+      for (const e of g!.inputErrors) expect(describeInputProblem(e)).to.match(/^VMI lab\/vm-bad: .*expected a size like 2Gi/);
     });
 
     it('carries the reason a VM is not live-migratable', () => {

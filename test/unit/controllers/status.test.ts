@@ -168,6 +168,7 @@ describe('placementStatus', () => {
         bandwidthBytesPerSecond: 12.5e6,
         dirtyRateConfidence: 'fallback',
         linkConfidence: 'fresh',
+        budgetSeconds: 450,
       },
       rejected: ['pc-2', 'pc-3', 'pc-4', 'pc-5', 'pc-6', 'pc-7'].map((node) => ({ node, reason: 'NoLinkData' as const })),
       message: 'x'.repeat(2000),
@@ -219,6 +220,13 @@ describe('placementStatus', () => {
     ['no home node is selected', { homeNodes: 0 }, { status: 'False', reason: 'NoHomeNodes' }, { status: 'False', reason: 'NoHomeNodes', message: /VMs could not return home/ }],
     ['no VMs and no nodes: the VMs are reported first', { decisions: [], clientNodes: 0, homeNodes: 0 }, { status: 'False', reason: 'NoVMsSelected' }, { status: 'False', reason: 'NoVMsSelected' }],
     ['a VM is claimed by an older placement: still planned', { problems: [claim(KEY, 'vm-9')] }, { status: 'False', reason: 'VMClaimedByOtherPlacement' }, { status: 'True', reason: 'Planned' }],
+    // Every VM it selects belongs to an older placement: that is why it has none, not "matches nothing".
+    [
+      'every VM it selects is claimed by an older placement',
+      { decisions: [], onClients: 0, atHome: 0, problems: [claim(KEY, 'vm-1'), claim(KEY, 'vm-2')] },
+      { status: 'False', reason: 'VMClaimedByOtherPlacement' },
+      { status: 'False', reason: 'VMClaimedByOtherPlacement', message: /every VM it selects belongs to an older placement: VMI lab\/vm-1 is also selected/ },
+    ],
     ['a VM is claimed and no home node: the selector problem wins', { homeNodes: 0, problems: [claim(KEY, 'vm-9')] }, { status: 'False', reason: 'NoHomeNodes' }, { status: 'False', reason: 'NoHomeNodes' }],
   ];
   for (const [what, f, selectorsMatch, ready] of conditionRows) {
@@ -233,10 +241,24 @@ describe('placementStatus', () => {
     });
   }
 
-  it('names the claimed VMs in SelectorsMatch, at most five', () => {
+  it('names the first three claimed VMs in SelectorsMatch and counts the rest', () => {
     const problems = Array.from({ length: 7 }, (_, i) => claim(KEY, `vm-${i}`));
     const c = conditionOf(placementStatus(placement(), facts({ problems }), T0), 'SelectorsMatch')!;
-    expect(c.message!.split('; ')).to.deep.equal(problems.slice(0, 5).map((p) => p.message));
+    expect(c.message!.split('; ')).to.deep.equal([...problems.slice(0, 3).map((p) => p.message), 'and 4 more']);
+  });
+
+  it('says InputsValid False with the count and the first three problems, True when there are none', () => {
+    const inputProblems = ['Node pc-1: a', 'Node pc-2: b', 'VMI lab/vm-1: c', 'VMI lab/vm-2: d'];
+    const bad = conditionOf(placementStatus(placement(), facts({ inputProblems }), T0), 'InputsValid')!;
+    expect(brief(bad)).to.deep.equal({ status: 'False', reason: 'InvalidInput' });
+    expect(bad.message).to.equal('4 input values could not be used: Node pc-1: a; Node pc-2: b; VMI lab/vm-1: c; and 1 more');
+    expect(brief(conditionOf(placementStatus(placement(), facts(), T0), 'InputsValid'))).to.deep.equal({ status: 'True', reason: 'AllInputsUsable' });
+  });
+
+  it('says MigrationsHealthy False while a migration hangs', () => {
+    const c = conditionOf(placementStatus(placement(), facts({ hangs: ['ofp-vm-1-abc has not started running after 400 s'] }), T0), 'MigrationsHealthy')!;
+    expect(brief(c)).to.deep.equal({ status: 'False', reason: 'MigrationHung' });
+    expect(c.message).to.match(/1 migrations hang: ofp-vm-1-abc/);
   });
 
   it('counts VMs and nodes in the Matched message', () => {
@@ -259,14 +281,14 @@ describe('placementStatus', () => {
     });
   }
 
-  it('writes the three conditions in a stable order', () => {
-    expect(placementStatus(placement(), facts(), T0).conditions!.map((c) => c.type)).to.deep.equal(['SelectorsMatch', 'Ready', 'Progressing']);
+  it('writes the five conditions in a stable order', () => {
+    expect(placementStatus(placement(), facts(), T0).conditions!.map((c) => c.type)).to.deep.equal(['SelectorsMatch', 'Ready', 'Progressing', 'InputsValid', 'MigrationsHealthy']);
   });
 
   it('keeps lastTransitionTime of unchanged conditions across plans and moves it for the ones that changed', () => {
     const first = placementStatus(placement(), facts(), T0);
     const second = placementStatus(placement(first), facts({ migrating: 1 }), T1);
-    expect(Object.fromEntries(second.conditions!.map((c) => [c.type, c.lastTransitionTime]))).to.deep.equal({ SelectorsMatch: T0, Ready: T0, Progressing: T1 });
+    expect(Object.fromEntries(second.conditions!.map((c) => [c.type, c.lastTransitionTime]))).to.deep.equal({ SelectorsMatch: T0, Ready: T0, Progressing: T1, InputsValid: T0, MigrationsHealthy: T0 });
   });
 
   it('keeps conditions it does not own', () => {

@@ -1,0 +1,120 @@
+/**
+ * The one write seam: everything the operator writes — migrations, placement status, events and the
+ * metrics of outcomes — goes through an Actuator (the descheduler's PodEvictor is the model). The
+ * controllers decide; the actuator carries it out, and holds the rules that make writes safe:
+ *
+ * - a migration's name is deterministic, so creating it twice adopts the first;
+ * - an outcome (a migration reaching a phase) is reported exactly once, across restarts and leader
+ *   changes: its Events have names derived from the migration and phase (a second create is
+ *   AlreadyExists), and the outcome is then claimed by writing the phase into the migration's
+ *   observed-phase annotation with the resourceVersion it was read at. Only the writer whose claim
+ *   succeeds counts the outcome in the metrics; a reconcile working from a stale cache gets a
+ *   Conflict and counts nothing;
+ * - warnings about bad input are rate-limited per object and message.
+ *
+ * KubeActuator writes to the API server. RecordingActuator keeps the writes in memory: what a dry
+ * run would have done, and what unit tests assert on.
+ */
+import type { PlannedMigration } from '../domain/placement/index.js';
+import type { KubeClient } from '../kube/client.js';
+import { isConflict, isNotFound } from '../kube/errors.js';
+import type { EventRecorder, EventTarget } from '../kube/events.js';
+import type { VirtualMachineInstance, VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
+import { objectKey } from '../kube/objects.js';
+import { PlacementAnnotations, type OfflineFirstPlacement, type OfflineFirstPlacementStatus } from '../kube/placement.js';
+import { Resources } from '../kube/resources.js';
+import { createMigration, migrationFor, type CreateOutcome } from './placement/act.js';
+
+export type EventType = 'Normal' | 'Warning';
+
+export interface Actuator {
+  /** Creates the migration of a planned move (AlreadyExists adopts it). */
+  startMigration(vmi: VirtualMachineInstance, planned: PlannedMigration): Promise<CreateOutcome>;
+  /**
+   * Claims the report of `phase` for migration `m` (as read from the cache): true for exactly one
+   * caller per (migration, phase); false when it was claimed already or `m` is stale or gone.
+   */
+  claimPhase(m: VirtualMachineInstanceMigration, phase: string, annotations: Record<string, string>): Promise<boolean>;
+  writeStatus(p: OfflineFirstPlacement, status: OfflineFirstPlacementStatus): Promise<void>;
+  /** `once` names the report: with it, the event is recorded at most once, by anyone. */
+  event(regarding: EventTarget, type: EventType, reason: string, action: string, note: string, once?: string): Promise<void>;
+}
+
+export class KubeActuator implements Actuator {
+  constructor(
+    private readonly client: KubeClient,
+    private readonly events: EventRecorder,
+  ) {}
+
+  startMigration(vmi: VirtualMachineInstance, planned: PlannedMigration): Promise<CreateOutcome> {
+    return createMigration(this.client, vmi, planned);
+  }
+
+  async claimPhase(m: VirtualMachineInstanceMigration, phase: string, annotations: Record<string, string>): Promise<boolean> {
+    if (m.metadata.annotations?.[PlacementAnnotations.observedPhase] === phase) return false;
+    try {
+      // A merge patch carrying metadata.resourceVersion is a compare-and-swap: 409 if it moved on.
+      await this.client.mergePatch(Resources.migration, m.metadata.namespace, m.metadata.name!, {
+        metadata: { resourceVersion: m.metadata.resourceVersion, annotations: { ...annotations, [PlacementAnnotations.observedPhase]: phase } },
+      });
+      return true;
+    } catch (err) {
+      if (isConflict(err) || isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  async writeStatus(p: OfflineFirstPlacement, status: OfflineFirstPlacementStatus): Promise<void> {
+    try {
+      await this.client.mergePatch(Resources.placement, p.metadata.namespace, p.metadata.name!, { status }, 'status');
+    } catch (err) {
+      // Deleted meanwhile: nothing to report. A conflict cannot happen with a merge patch.
+      if (!isNotFound(err) && !isConflict(err)) throw err;
+    }
+  }
+
+  async event(regarding: EventTarget, type: EventType, reason: string, action: string, note: string, once?: string): Promise<void> {
+    await this.events.record(regarding, type, reason, action, note, once);
+  }
+}
+
+export interface RecordedWrite {
+  kind: 'migration' | 'claim' | 'status' | 'event';
+  key: string;
+  detail: Record<string, unknown>;
+}
+
+/** Writes nothing; remembers what it was asked to write, with the same exactly-once rules. */
+export class RecordingActuator implements Actuator {
+  readonly writes: RecordedWrite[] = [];
+  private readonly claimed = new Set<string>();
+  private readonly named = new Set<string>();
+
+  async startMigration(vmi: VirtualMachineInstance, planned: PlannedMigration): Promise<CreateOutcome> {
+    const m = migrationFor(vmi, planned);
+    const key = objectKey(m);
+    const existed = this.writes.some((w) => w.kind === 'migration' && w.key === key);
+    if (!existed) this.writes.push({ kind: 'migration', key, detail: { target: planned.targetNode, direction: planned.direction } });
+    return existed ? { kind: 'adopted', migration: m } : { kind: 'created', migration: m };
+  }
+
+  async claimPhase(m: VirtualMachineInstanceMigration, phase: string, annotations: Record<string, string>): Promise<boolean> {
+    const key = `${objectKey(m)}@${phase}`;
+    if (m.metadata.annotations?.[PlacementAnnotations.observedPhase] === phase || this.claimed.has(key)) return false;
+    this.claimed.add(key);
+    this.writes.push({ kind: 'claim', key, detail: annotations });
+    return true;
+  }
+
+  async writeStatus(p: OfflineFirstPlacement, status: OfflineFirstPlacementStatus): Promise<void> {
+    this.writes.push({ kind: 'status', key: objectKey(p), detail: status as Record<string, unknown> });
+  }
+
+  async event(regarding: EventTarget, type: EventType, reason: string, action: string, note: string, once?: string): Promise<void> {
+    if (once !== undefined) {
+      if (this.named.has(`${regarding.kind}/${once}`)) return;
+      this.named.add(`${regarding.kind}/${once}`);
+    }
+    this.writes.push({ kind: 'event', key: `${regarding.kind ?? ''}/${objectKey(regarding)}`, detail: { type, reason, action, note } });
+  }
+}
