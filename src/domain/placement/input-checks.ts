@@ -102,8 +102,28 @@ export function checkPlanInput(input: PlanInput): CheckedInput {
     if (problem) invalid.push({ kind: 'Placement', key: p.key, message: problem });
     else placements.push(p);
   }
-  const nodes = (input.nodes ?? []).map((node): NodeView => {
+  const nodes = (input.nodes ?? []).map((node, i): NodeView => {
     let n = node;
+    // Structure first: the checks below read these.
+    if (typeof n.name !== 'string' || n.name === '') {
+      invalid.push({ kind: 'Node', key: String(n.name), message: 'name: expected a non-empty string; the node is left out' });
+      n = { ...n, name: `<unnamed node ${i}>`, clientFor: [], homeFor: [] };
+    }
+    if (!Array.isArray(n.clientFor) || !Array.isArray(n.homeFor)) n = { ...n, clientFor: Array.isArray(n.clientFor) ? n.clientFor : [], homeFor: Array.isArray(n.homeFor) ? n.homeFor : [] };
+    if (n.labels === null || typeof n.labels !== 'object') {
+      invalid.push({ kind: 'Node', key: n.name, message: 'labels: expected a map; read as none' });
+      n = { ...n, labels: {} };
+    }
+    if (!Array.isArray(n.taints)) {
+      // Unknown taints may forbid anything: the conservative reading is "cordoned".
+      invalid.push({ kind: 'Node', key: n.name, message: 'taints: expected a list; the node is treated as unschedulable' });
+      n = { ...n, taints: [], unschedulable: true };
+    }
+    if (n.link !== undefined && (n.link === null || typeof n.link !== 'object')) {
+      const { link: _dropped, ...rest } = n;
+      n = rest;
+    }
+    if (n.leaving !== undefined && (n.leaving === null || typeof n.leaving !== 'object')) n = { ...n, leaving: {} };
     if (n.link && linkProblem(n.link)) {
       invalid.push({ kind: 'Node', key: n.name, message: `${linkProblem(n.link)}; the link is treated as unmeasured` });
       const { link: _dropped, ...rest } = n;

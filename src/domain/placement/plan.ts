@@ -186,7 +186,11 @@ function dueReturnsOf(world: PlanningWorld, out: Evaluation): DueReturn[] {
       decide({ action: 'Blocked', reason: r.requirement.reason, message: `${leaves}, but ${r.requirement.message}` });
       continue;
     }
-    if (prediction.infeasible) {
+    // A prediction from a measured link may rule a return out; one from a stale or missing link (the
+    // placement's minimum bandwidth stands in) may not: the return is tried at once, since a VM left
+    // on a client that leaves runs offline until it is back.
+    const trusted = prediction.summary.linkConfidence === 'fresh';
+    if (prediction.infeasible && trusted) {
       const why = `${prediction.infeasible}; ${describePrediction(prediction.summary)}`;
       const message = `${leaves}, but a return home would fail (${why})`;
       decide({ action: 'Blocked', reason: prediction.infeasible, message, prediction: prediction.summary });
@@ -197,7 +201,7 @@ function dueReturnsOf(world: PlanningWorld, out: Evaluation): DueReturn[] {
       decide({ action: 'Blocked', reason: Reasons.NoHomeNodes, message: `${leaves}, and homeNodeSelector of ${policy.key} selects no node` });
       continue;
     }
-    const startsAtMs = returnStartsAtMs(departureAtMs, evacuationSeconds.get(r.sourceIndex) ?? 0, nowMs, world.tuning);
+    const startsAtMs = prediction.infeasible ? nowMs : returnStartsAtMs(departureAtMs, evacuationSeconds.get(r.sourceIndex) ?? 0, nowMs, world.tuning);
     if (startsAtMs > nowMs) {
       out.wakeUps.push(startsAtMs);
       const message = `${leaves}; the return home starts in ${formatDuration(startsAtMs - nowMs)} (${describePrediction(prediction.summary)})`;
