@@ -51,6 +51,9 @@ export const SIM_FAIL_ANNOTATION = 'sim.offline-first.io/fail';
 /** Annotation (on the migration or the VMI) overriding the simulated Running duration in seconds. */
 export const SIM_DURATION_ANNOTATION = 'sim.offline-first.io/duration-seconds';
 
+/** Finished migrations virt-controller keeps per VMI. */
+export const FINISHED_MIGRATIONS_KEPT = 5;
+
 /** Simulated seconds spent in each phase before the next one. */
 const PHASE_SECONDS: Partial<Record<MigrationPhase, number>> = {
   Scheduling: 2,
@@ -261,6 +264,25 @@ export class SimulatedMigrationController {
       { op: 'add', path: '/status/nodeName', value: target },
     ], 'status');
     await this.setPhase(m, 'Succeeded', state);
+    await this.collectGarbage(m);
+  }
+
+  /**
+   * virt-controller keeps the 5 newest finished migrations of a VMI and deletes older ones
+   * (garbageCollectFinalizedMigrations, by creation time): a cluster never piles them up.
+   */
+  private async collectGarbage(just: VirtualMachineInstanceMigration): Promise<void> {
+    const finished = this.migrations
+      .list()
+      .filter((x) => x.metadata.namespace === just.metadata.namespace && x.spec.vmiName === just.spec.vmiName && !x.metadata.deletionTimestamp && (isMigrationFinal(x) || x.metadata.uid === just.metadata.uid))
+      .sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '') || (b.metadata.name ?? '').localeCompare(a.metadata.name ?? ''));
+    for (const old of finished.slice(FINISHED_MIGRATIONS_KEPT)) {
+      try {
+        await this.client.delete(Resources.migration, old.metadata.namespace, old.metadata.name!);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
   }
 
   private async fail(m: VirtualMachineInstanceMigration, vmi: VirtualMachineInstance | undefined, reason: string): Promise<void> {
@@ -271,6 +293,7 @@ export class SimulatedMigrationController {
       await this.patchVmiMigrationState(vmi, { ...vmi.status?.migrationState, ...state });
     }
     await this.setPhase(m, 'Failed', state);
+    await this.collectGarbage(m);
   }
 
   /** Deleting an open migration cancels it, as `virtctl migrate-cancel` does. */
