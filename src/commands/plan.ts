@@ -4,7 +4,9 @@
  * the planner and prints every decision with its reason. It never writes to the cluster.
  */
 import { describeInputProblem, gather } from '../controllers/placement/gather.js';
+import { RecordingActuator } from '../controllers/actuator.js';
 import { planPlacements, type Decision, type Plan } from '../domain/placement/index.js';
+import { objectKey } from '../kube/objects.js';
 import { formatBytes, formatDuration } from '../domain/units.js';
 import { KubeClient } from '../kube/client.js';
 import type { VirtualMachineInstance, VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
@@ -59,12 +61,21 @@ export async function run(args: readonly string[]): Promise<number> {
   const nowMs = Date.now();
   const g = gather({ placements: placements.items, vmis: vmis.items, migrations: migrations.items, nodes: nodes.items, nowMs });
   const plan = planPlacements(g.input);
+  // The operator's write seam as a dry run: the migrations it would create, by the names it would use.
+  const dryRun = new RecordingActuator();
+  const vmiByKey = new Map(vmis.items.map((v) => [objectKey(v), v]));
+  const names = new Map<string, string>();
+  for (const m of plan.migrations) {
+    const vmi = vmiByKey.get(m.vmKey);
+    const outcome = vmi ? await dryRun.startMigration(vmi, m) : undefined;
+    if (outcome && outcome.kind !== 'refused') names.set(m.vmKey, outcome.migration.metadata.name!);
+  }
   const ns = flags.strings.get('namespace');
   const inScope = (key: string): boolean => ns === undefined || key.startsWith(`${ns}/`);
   const mode = (placementKey: string): string => g.placements.get(placementKey)?.policy.mode ?? 'Recommend';
 
   if (flags.booleans.has('json')) {
-    process.stdout.write(`${JSON.stringify(planDocument(plan, g, nowMs, inScope, mode), (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))}\n`);
+    process.stdout.write(`${JSON.stringify(planDocument(plan, g, nowMs, inScope, mode, names), (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))}\n`);
     return 0;
   }
   const decisions = plan.decisions.filter((d) => inScope(d.vmKey));
@@ -86,7 +97,7 @@ export async function run(args: readonly string[]): Promise<number> {
   if (moves.length > 0) {
     out.push('\nMigrations the operator would start now:');
     for (const m of moves) {
-      const acts = mode(m.placementKey) === 'Enforce' ? 'creates' : 'only recommends (Recommend mode)';
+      const acts = mode(m.placementKey) === 'Enforce' ? `creates ${names.get(m.vmKey) ?? 'it'}` : 'only recommends (Recommend mode)';
       out.push(`  ${m.vmKey}: ${m.sourceNode} -> ${m.targetNode} (${m.direction}, ${m.reason}, predicted ${formatDuration(m.predictedSeconds * 1000)}); the operator ${acts}`);
     }
   } else out.push('\nNo migration would start now.');
@@ -97,14 +108,14 @@ export async function run(args: readonly string[]): Promise<number> {
   return 0;
 }
 
-function planDocument(plan: Plan, g: ReturnType<typeof gather>, nowMs: number, inScope: (key: string) => boolean, mode: (key: string) => string): unknown {
+function planDocument(plan: Plan, g: ReturnType<typeof gather>, nowMs: number, inScope: (key: string) => boolean, mode: (key: string) => string, names: ReadonlyMap<string, string>): unknown {
   return {
     plannedAt: new Date(nowMs).toISOString(),
     placements: [...g.placements.values()].map(({ policy }) => ({ key: policy.key, mode: policy.mode })),
     problems: g.problems,
     inputErrors: [...g.inputErrors.map(describeInputProblem), ...plan.invalidInputs.map((x) => `${x.kind} ${x.key}: ${x.message}`)],
     decisions: plan.decisions.filter((d) => inScope(d.vmKey)),
-    migrations: plan.migrations.filter((m) => inScope(m.vmKey)).map((m) => ({ ...m, wouldCreate: mode(m.placementKey) === 'Enforce' })),
+    migrations: plan.migrations.filter((m) => inScope(m.vmKey)).map((m) => ({ ...m, name: names.get(m.vmKey), wouldCreate: mode(m.placementKey) === 'Enforce' })),
     rejectionsByReason: plan.rejectionsByReason,
     ...(plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {}),
   };

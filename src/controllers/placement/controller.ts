@@ -15,7 +15,7 @@ import { objectKey } from '../../kube/objects.js';
 import { PlacementLabels, type OfflineFirstPlacement } from '../../kube/placement.js';
 import type { OperatorMetrics } from '../../observability/metrics.js';
 import type { Informer } from '../../runtime/informer.js';
-import type { Actuator } from '../actuator.js';
+import { RecordingActuator, type Actuator } from '../actuator.js';
 import { asPlacement, asVmi } from '../migration/follower.js';
 import { migrationHang, type Hang } from '../migration/hang.js';
 import { describeInputProblem, gather, type Gathered, type InputProblem } from './gather.js';
@@ -48,6 +48,8 @@ export class PlacementReconciler {
   private readonly lastGoodLinks = new Map<string, { bandwidthBytesPerSecond: number; rttMs?: number; measuredAtMs: number }>();
   private readonly inputReports = new InputReports();
   lastPlan: Plan | undefined;
+  /** What the last plan would have written for its Recommend placements. */
+  lastDryRun: RecordingActuator | undefined;
 
   constructor(
     private readonly caches: PlacementCaches,
@@ -89,13 +91,20 @@ export class PlacementReconciler {
       if (!isMigrationFinal(m) && m.metadata.labels?.[PlacementLabels.placement]) migrationOf.set(`${m.metadata.namespace}/${m.spec.vmiName}`, m.metadata.name!);
     }
 
+    // Enforce and Recommend differ only in the actuator: a Recommend placement's moves go to a dry run.
+    const dryRun = new RecordingActuator();
     for (const planned of plan.migrations) {
       const entry = g.placements.get(planned.placementKey);
       const vmi = vmiByKey.get(planned.vmKey);
-      if (!entry || !vmi || entry.policy.mode !== 'Enforce') continue;
+      if (!entry || !vmi) continue;
+      if (entry.policy.mode !== 'Enforce') {
+        await dryRun.startMigration(vmi, planned);
+        continue;
+      }
       const name = await this.start(entry.object, vmi, planned);
       if (name) migrationOf.set(planned.vmKey, name);
     }
+    this.lastDryRun = dryRun;
 
     const hangs = await this.reportHangs(migrations, vmiByKey, now);
     await this.writeStatuses(g, plan, migrationOf, vmiByKey, problems, hangs);

@@ -193,6 +193,7 @@ class Simulation {
       ...(req.predictedSeconds !== undefined ? { predictedSeconds: req.predictedSeconds } : {}),
       reason: req.reason,
       run,
+      ...(req.object ? { object: req.object } : {}),
     };
     vm.migration = m;
     if (endMs !== undefined) this.queue.push(endMs, RANK['migration-end'], { kind: 'migration-end', vmKey: vm.spec.key, id });
@@ -234,9 +235,12 @@ class Simulation {
     const succeeded = brokenBy === undefined && m.run.succeeds;
     const failure: MigrationFailure | undefined = brokenBy ?? m.run.failure;
     const bytes = bytesSentBy(m.run, seconds);
+    const ended = { vmKey: m.vmKey, ...(m.placementKey !== undefined ? { placementKey: m.placementKey } : {}), endMs: atMs, id: m.id, target: m.target, ...(m.object ? { object: m.object } : {}) };
     if (succeeded) {
       vm.node = m.target;
-      this.world.succeeded.push({ vmKey: m.vmKey, ...(m.placementKey !== undefined ? { placementKey: m.placementKey } : {}), endMs: atMs, id: m.id });
+      this.world.succeeded.push(ended);
+    } else if (m.placementKey !== undefined) {
+      this.world.failed.push({ ...ended, failed: true });
     }
     const record = this.recorder.migrations.get(m.id)!;
     Object.assign(record, { endMs: atMs, outcome: succeeded ? 'Succeeded' : 'Failed', seconds, bytes, ...(failure && !succeeded ? { failure } : {}) });

@@ -14,7 +14,7 @@ import { nodeFromFixture, type NodeFixture } from '../fixtures/nodes.js';
 import { vmiFromFixture, type VmiFixture } from '../fixtures/vmis.js';
 import { isoTime } from './clock.js';
 import type { Scenario, ScenarioNode, ScenarioPlacement, ScenarioVm } from './types.js';
-import type { NodeState, OpenMigration, SimWorld, SucceededMove } from './world.js';
+import type { FailedMove, NodeState, OpenMigration, SimWorld, SucceededMove } from './world.js';
 import type { Observed } from '../../controllers/placement/gather.js';
 
 /** Workstation CPUs as the fixtures' clientWorkstation() has them. */
@@ -127,20 +127,23 @@ export function placementObject(p: ScenarioPlacement, startMs: number): OfflineF
   return { apiVersion: 'placement.offline-first.io/v1alpha1', kind: 'OfflineFirstPlacement', metadata: { name: p.name, namespace: p.namespace, creationTimestamp: isoTime(startMs) }, spec: p.spec };
 }
 
-function migrationObject(m: OpenMigration | SucceededMove, iso: (ms: number) => string): VirtualMachineInstanceMigration {
+function migrationObject(m: OpenMigration | SucceededMove | FailedMove, iso: (ms: number) => string): VirtualMachineInstanceMigration {
   const [namespace, vmiName] = m.vmKey.split('/') as [string, string];
   const labels: Record<string, string> = {};
   if (m.placementKey) labels[PlacementLabels.placement] = m.placementKey.slice(m.placementKey.indexOf('/') + 1);
-  const metadata = { name: `sim-${m.id}`, namespace, labels };
+  // As the operator's actuator built it: its name and annotations (attempt, failure counts, inputs).
+  const metadata = { name: m.object?.name ?? `sim-${m.id}`, namespace, labels, ...(m.object ? { annotations: { ...m.object.annotations } } : {}) };
+  const target = m.target === undefined ? {} : { addedNodeSelector: { 'kubernetes.io/hostname': m.target } };
   if ('run' in m) {
     labels[PlacementLabels.direction] = m.direction;
     return {
       metadata,
-      spec: { vmiName, addedNodeSelector: { 'kubernetes.io/hostname': m.target } },
+      spec: { vmiName, ...target },
       status: { phase: 'Running', migrationState: { sourceNode: m.source, targetNode: m.target, startTimestamp: iso(m.startMs) } },
     };
   }
-  return { metadata, spec: { vmiName }, status: { phase: 'Succeeded', migrationState: { completed: true, endTimestamp: iso(m.endMs) } } };
+  if ('failed' in m) return { metadata, spec: { vmiName, ...target }, status: { phase: 'Failed', migrationState: { failed: true, endTimestamp: iso(m.endMs) } } };
+  return { metadata, spec: { vmiName, ...target }, status: { phase: 'Succeeded', migrationState: { completed: true, endTimestamp: iso(m.endMs) } } };
 }
 
 /** Builds each object once and dresses it with the current state on every plan. */
@@ -168,7 +171,7 @@ export class KubeView {
         status: { ...base.status, nodeName: vm.node },
       };
     });
-    const migrations = [...w.openMigrations(), ...w.succeeded].map((m) => migrationObject(m, iso));
+    const migrations = [...w.openMigrations(), ...w.succeeded, ...w.failed].map((m) => migrationObject(m, iso));
     return { placements: this.placements, vmis, migrations, nodes, nowMs, clusterLimits: w.scenario.kubevirt };
   }
 

@@ -6,7 +6,9 @@
  */
 import { describeInputProblem, gather } from '../../controllers/placement/gather.js';
 import { planPlacements } from '../../domain/placement/index.js';
+import { objectKey } from '../../kube/objects.js';
 import { KubeView } from './kube-objects.js';
+import { SimulatedActuator } from './simulated-actuator.js';
 import type { StartRequest, Strategy, StrategyPlan } from './strategy.js';
 import type { SimWorld } from './world.js';
 
@@ -19,17 +21,14 @@ export class OfflineFirstStrategy implements Strategy {
 
   plan(world: SimWorld, nowMs: number): StrategyPlan {
     this.view ??= new KubeView(world);
-    const g = gather(this.view.observed(nowMs));
+    const observed = this.view.observed(nowMs);
+    const g = gather(observed);
     const plan = planPlacements(g.input);
-    const starts: StartRequest[] = plan.migrations.map((m) => ({
-      vmKey: m.vmKey,
-      placementKey: m.placementKey,
-      target: m.targetNode,
-      direction: m.direction,
-      predictedSeconds: m.predictedSeconds,
-      reason: m.reason,
-      options: g.placements.get(m.placementKey)!.policy.migration,
-    }));
+    // Through the operator's write seam, as the simulated actuator carries it out.
+    const actuator = new SimulatedActuator((key) => g.placements.get(key)!.policy.migration);
+    const vmis = new Map(observed.vmis.map((v) => [objectKey(v), v]));
+    for (const m of plan.migrations) actuator.start(vmis.get(m.vmKey)!, m);
+    const starts: StartRequest[] = actuator.starts;
     const warnings = [...g.problems.map((p) => `${p.placementKey}: ${p.reason}: ${p.message}`), ...g.inputErrors.map(describeInputProblem), ...plan.invalidInputs.map((x) => `${x.kind} ${x.key}: ${x.message}`)];
     return {
       starts,

@@ -7,7 +7,7 @@
  */
 import type { Decision, MigrationDirection, Plan } from '../../domain/placement/index.js';
 import type { MigrationOptions } from './migration-run.js';
-import type { SimWorld } from './world.js';
+import type { MigrationObject, SimWorld } from './world.js';
 
 export const STRATEGIES = ['none', 'naive', 'offline-first'] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
@@ -21,6 +21,8 @@ export interface StartRequest {
   readonly predictedSeconds?: number;
   readonly reason: string;
   readonly options: MigrationOptions;
+  /** The migration object the operator's actuator built (offline-first only). */
+  readonly object?: MigrationObject;
 }
 
 export interface StrategyPlan {

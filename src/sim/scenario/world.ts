@@ -1,7 +1,8 @@
 /**
  * The simulated cluster's state at one instant of simulated time: which clients are connected and
  * which announced their departure, where each VM runs, which migrations are open and which of ours
- * succeeded (the operator's cooldown reads them). Strategies read it; only the engine changes it.
+ * ended (the operator's cooldown and failure backoff read them). Strategies read it; only the engine
+ * changes it.
  */
 import type { MigrationDirection } from '../../domain/placement/index.js';
 import type { MigrationRun } from './migration-run.js';
@@ -30,6 +31,14 @@ export interface OpenMigration {
   readonly predictedSeconds?: number;
   readonly reason: string;
   readonly run: MigrationRun;
+  /** The VirtualMachineInstanceMigration the operator's actuator built for it (offline-first only). */
+  readonly object?: MigrationObject;
+}
+
+/** Name and annotations of a migration as the operator would create it (attempt, failure counts, …). */
+export interface MigrationObject {
+  readonly name: string;
+  readonly annotations: Readonly<Record<string, string>>;
 }
 
 export interface VmState {
@@ -43,6 +52,13 @@ export interface SucceededMove {
   readonly placementKey?: string;
   readonly endMs: number;
   readonly id: number;
+  readonly target?: string;
+  readonly object?: MigrationObject;
+}
+
+/** A migration of a placement's that failed or was broken off: the operator backs off after it. */
+export interface FailedMove extends SucceededMove {
+  readonly failed: true;
 }
 
 export class SimWorld {
@@ -51,6 +67,8 @@ export class SimWorld {
   readonly vmByKey = new Map<string, VmState>();
   /** Successful moves, for the operator's growing cooldown. */
   readonly succeeded: SucceededMove[] = [];
+  /** Failed migrations of placements', for the operator's failure backoff. */
+  readonly failed: FailedMove[] = [];
   private nextId = 1;
 
   constructor(readonly scenario: Scenario) {
