@@ -3,6 +3,8 @@
  * directory, with RBAC authorization, a token-authenticated admin (system:masters), service-account
  * signing keys and a CA-verified serving certificate. `stop()` (or `stopNow()` from an exit
  * handler) tears everything down; a detached guardian does it if this process is killed.
+ * For fault tests, either component can be stopped and started again on the same ports, data
+ * directory and certificates (`restartApiServer()`, `restartEtcd()`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -21,9 +23,13 @@ export interface ControlPlaneOptions {
   startTimeoutMs?: number;
 }
 
+type Component = 'etcd' | 'kube-apiserver';
+
 export class ControlPlane {
   readonly dir: string;
   private procs: ChildProcess[] = [];
+  /** Each component's command line, kept to start it again the same way. */
+  private readonly commands = new Map<Component, { bin: string; args: string[] }>();
   private stopped = false;
   ca!: CertificateAuthority;
   server = '';
@@ -73,10 +79,7 @@ export class ControlPlane {
       '--unsafe-no-fsync=true',
       '--log-level=warn',
     ]);
-    await waitUntil(`etcd at ${this.etcdUrl}`, timeout, () => this.ensureRunning(), async () => {
-      const res = await fetch(`${this.etcdUrl}/health`);
-      return res.ok;
-    });
+    await this.waitForEtcd(timeout);
 
     this.ca = createCA(this.dir);
     const serving = issueServingCert(this.ca, this.dir, 'apiserver', ['127.0.0.1', 'localhost']);
@@ -106,9 +109,23 @@ export class ControlPlane {
       `--service-account-signing-key-file=${sa.privateKeyPath}`,
       '--v=0',
     ]);
+    await this.waitForApiServer(timeout);
+    this.kubeconfigPath = join(this.dir, 'kubeconfig');
+    writeFileSync(this.kubeconfigPath, this.kubeconfig(), { mode: 0o600 });
+    this.progress(`control plane: ready; kubeconfig ${this.kubeconfigPath}`);
+  }
+
+  private waitForEtcd(timeoutMs: number): Promise<void> {
+    return waitUntil(`etcd at ${this.etcdUrl}`, timeoutMs, () => this.ensureRunning(), async () => {
+      const res = await fetch(`${this.etcdUrl}/health`);
+      return res.ok;
+    });
+  }
+
+  private async waitForApiServer(timeoutMs: number): Promise<void> {
     const agent = new Agent({ connect: { ca: this.ca.certPem } });
     try {
-      await waitUntil(`kube-apiserver at ${this.server}`, timeout, () => this.ensureRunning(), async () => {
+      await waitUntil(`kube-apiserver at ${this.server}`, timeoutMs, () => this.ensureRunning(), async () => {
         const res = await fetch(`${this.server}/readyz`, {
           headers: { authorization: `Bearer ${this.token}` },
           dispatcher: agent,
@@ -119,9 +136,53 @@ export class ControlPlane {
     } finally {
       await agent.close();
     }
-    this.kubeconfigPath = join(this.dir, 'kubeconfig');
-    writeFileSync(this.kubeconfigPath, this.kubeconfig(), { mode: 0o600 });
-    this.progress(`control plane: ready; kubeconfig ${this.kubeconfigPath}`);
+  }
+
+  /** Whether a component's process is running. */
+  isRunning(component: Component): boolean {
+    return this.procs.some((p) => componentOf(p) === component && p.exitCode === null && p.signalCode === null);
+  }
+
+  /** Stops one component (SIGKILL by default: a crash, not a shutdown) and waits until it has exited. */
+  async stopComponent(component: Component, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    for (const p of this.procs.filter((x) => componentOf(x) === component)) {
+      if (p.exitCode === null && p.signalCode === null) {
+        const exited = new Promise<void>((r) => p.once('exit', () => r()));
+        p.kill(signal);
+        const timer = setTimeout(() => p.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    }
+    this.procs = this.procs.filter((x) => componentOf(x) !== component);
+    this.writeGuardianState();
+  }
+
+  /** Starts a stopped component again with its first command line (same ports, data and certificates), and waits until it is healthy. */
+  async startComponent(component: Component, timeoutMs = this.opts.startTimeoutMs ?? 90_000): Promise<void> {
+    if (this.stopped) throw new Error('the control plane was torn down');
+    if (this.isRunning(component)) return;
+    const cmd = this.commands.get(component);
+    if (!cmd) throw new Error(`${component} was never started`);
+    this.progress(`control plane: starting ${component} again`);
+    this.spawnLogged(component, cmd.bin, cmd.args);
+    if (component === 'etcd') await this.waitForEtcd(timeoutMs);
+    // The API server is healthy again only once it reaches etcd, whichever of the two restarted.
+    if (this.isRunning('kube-apiserver')) await this.waitForApiServer(timeoutMs);
+  }
+
+  /** Kills kube-apiserver and starts it again; `downMs` keeps it down for that long first. */
+  async restartApiServer(opts: { signal?: NodeJS.Signals; downMs?: number } = {}): Promise<void> {
+    await this.stopComponent('kube-apiserver', opts.signal);
+    if (opts.downMs) await new Promise((r) => setTimeout(r, opts.downMs));
+    await this.startComponent('kube-apiserver');
+  }
+
+  /** Kills etcd and starts it again on the same data directory; the API server stays up and reconnects. */
+  async restartEtcd(opts: { signal?: NodeJS.Signals; downMs?: number } = {}): Promise<void> {
+    await this.stopComponent('etcd', opts.signal);
+    if (opts.downMs) await new Promise((r) => setTimeout(r, opts.downMs));
+    await this.startComponent('etcd');
   }
 
   kubeconfig(): string {
@@ -158,12 +219,13 @@ export class ControlPlane {
     }
   }
 
-  private spawnLogged(name: 'etcd' | 'kube-apiserver', bin: string, args: string[]): void {
+  private spawnLogged(name: Component, bin: string, args: string[]): void {
+    if (!this.commands.has(name)) this.commands.set(name, { bin, args });
     const fd = openSync(join(this.dir, `${name}.log`), 'a');
     const child = spawn(bin, args, { stdio: ['ignore', fd, fd] });
     closeSync(fd);
     child.on('error', () => undefined);
-    (child as ChildProcess & { component?: string }).component = name;
+    (child as ChildProcess & { component?: Component }).component = name;
     this.procs.push(child);
     this.writeGuardianState();
   }
@@ -171,7 +233,7 @@ export class ControlPlane {
   private ensureRunning(): void {
     for (const p of this.procs) {
       if (p.exitCode !== null || p.signalCode !== null) {
-        const name = (p as ChildProcess & { component?: 'etcd' | 'kube-apiserver' }).component ?? 'etcd';
+        const name = componentOf(p) ?? 'etcd';
         throw new Error(`${name} exited (${p.exitCode ?? p.signalCode}) during start-up:\n${this.logTail(name)}`);
       }
     }
@@ -217,6 +279,10 @@ export class ControlPlane {
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+function componentOf(p: ChildProcess): Component | undefined {
+  return (p as ChildProcess & { component?: Component }).component;
 }
 
 async function distinctPorts(n: number): Promise<number[]> {
