@@ -23,7 +23,7 @@ import type { VirtualMachineInstance, VirtualMachineInstanceMigration } from '..
 import { objectKey } from '../kube/objects.js';
 import { PlacementAnnotations, type OfflineFirstPlacement, type OfflineFirstPlacementStatus } from '../kube/placement.js';
 import { Resources } from '../kube/resources.js';
-import { createMigration, migrationFor, type CreateOutcome } from './placement/act.js';
+import { createMigration, migrationFor, type CreateOutcome } from './migration-object.js';
 
 export type EventType = 'Normal' | 'Warning';
 

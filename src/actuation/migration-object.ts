@@ -4,12 +4,12 @@
  * restarted (or duplicated) operator adopts an existing migration instead of creating a second one.
  */
 import { createHash } from 'node:crypto';
-import type { PlannedMigration } from '../../domain/placement/index.js';
-import type { KubeClient } from '../../kube/client.js';
-import { isAlreadyExists, KubeApiError } from '../../kube/errors.js';
-import type { VirtualMachineInstance, VirtualMachineInstanceMigration } from '../../kube/kubevirt.js';
-import { MANAGED_BY, PlacementAnnotations, PlacementLabels } from '../../kube/placement.js';
-import { Resources } from '../../kube/resources.js';
+import type { PlannedMigration } from '../domain/placement/index.js';
+import type { KubeClient } from '../kube/client.js';
+import { isAlreadyExists, KubeApiError } from '../kube/errors.js';
+import type { VirtualMachineInstance, VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
+import { MANAGED_BY, PlacementAnnotations, PlacementLabels } from '../kube/placement.js';
+import { Resources } from '../kube/resources.js';
 
 /**
  * Same VMI, same attempt number, same target: same name. Every migration of ours carries its

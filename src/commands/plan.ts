@@ -3,8 +3,8 @@
  * VMIs, migrations and nodes once, builds the plan input with the operator's own gatherer, runs
  * the planner and prints every decision with its reason. It never writes to the cluster.
  */
-import { describeInputProblem, gather } from '../controllers/placement/gather.js';
-import { RecordingActuator } from '../controllers/actuator.js';
+import { describeInputProblem, gather } from '../observation/gather.js';
+import { RecordingActuator } from '../actuation/actuator.js';
 import { planPlacements, type Decision, type Plan } from '../domain/placement/index.js';
 import { objectKey } from '../kube/objects.js';
 import { formatBytes, formatDuration } from '../domain/units.js';

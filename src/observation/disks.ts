@@ -13,10 +13,10 @@
  *   are not counted. A total that cannot be split counts 0 there: a smaller budget can only predict
  *   an abort sooner.
  */
-import type { VolumeKind } from '../../domain/placement/index.js';
-import { parseBytes } from '../../domain/units.js';
-import { Annotations, localDiskUsedFromAnnotations, type LocalDiskUsed } from '../../inputs/annotations.js';
-import type { VirtualMachineInstance, Volume } from '../../kube/kubevirt.js';
+import type { VolumeKind } from '../domain/placement/index.js';
+import { parseBytes } from '../domain/units.js';
+import { Annotations, localDiskUsedFromAnnotations, type LocalDiskUsed } from './annotations.js';
+import type { VirtualMachineInstance, Volume } from '../kube/kubevirt.js';
 
 export interface DiskFacts {
   /** Every volume's kind; a hostDisk with `shared: true` is a `sharedHostDisk`. */

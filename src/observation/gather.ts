@@ -2,10 +2,10 @@
  * The gatherer: reads the informer caches and builds the engine's plain input. All parsing of
  * Kubernetes objects into domain values happens here; the engine sees no Kubernetes types.
  */
-import { calibratedNonZeroBytes, dirtyRateOfReadings } from '../../domain/migration/calibration.js';
-import type { DirtyRateInput } from '../../domain/migration/predict.js';
-import type { InFlightMigration, NodeView, PlacementPolicy, PlanInput, VmView } from '../../domain/placement/index.js';
-import { parseBytes } from '../../domain/units.js';
+import { calibratedNonZeroBytes, dirtyRateOfReadings } from '../domain/migration/calibration.js';
+import type { DirtyRateInput } from '../domain/migration/predict.js';
+import type { InFlightMigration, NodeView, PlacementPolicy, PlanInput, VmView } from '../domain/placement/index.js';
+import { parseBytes } from '../domain/units.js';
 import {
   Annotations,
   departureFromNode,
@@ -14,15 +14,15 @@ import {
   guestUsedFromAnnotations,
   LEAVING_TAINT,
   linkFromAnnotations,
-} from '../../inputs/annotations.js';
-import { isMigrationFinal, vmiCondition, type VirtualMachineInstance, type VirtualMachineInstanceMigration } from '../../kube/kubevirt.js';
-import { isNodeReady, type Node } from '../../kube/node.js';
-import { objectKey } from '../../kube/objects.js';
-import { PlacementLabels, type OfflineFirstPlacement } from '../../kube/placement.js';
-import { matchesSelector } from '../../kube/selectors.js';
+} from './annotations.js';
+import { isMigrationFinal, vmiCondition, type VirtualMachineInstance, type VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
+import { isNodeReady, type Node } from '../kube/node.js';
+import { objectKey } from '../kube/objects.js';
+import { PlacementLabels, type OfflineFirstPlacement } from '../kube/placement.js';
+import { matchesSelector } from '../kube/selectors.js';
 import { diskFacts } from './disks.js';
 import { vmHistory, type VmHistory } from './history.js';
-import { placementPolicy } from './policy.js';
+import { placementPolicy } from './placement-policy.js';
 
 /** Launcher pod overhead on top of the guest memory request (virt-launcher, QEMU, page tables). */
 const LAUNCHER_OVERHEAD_BYTES = 300 * 1024 * 1024;

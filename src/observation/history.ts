@@ -5,9 +5,9 @@
  * also carries its attempt number and the failure counts before it: the newest one alone is enough.
  */
 import { createHash } from 'node:crypto';
-import type { FailureHistory } from '../../domain/placement/index.js';
-import { isMigrationFinal, type VirtualMachineInstanceMigration } from '../../kube/kubevirt.js';
-import { isOurs, PlacementAnnotations } from '../../kube/placement.js';
+import type { FailureHistory } from '../domain/placement/index.js';
+import { isMigrationFinal, type VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
+import { isOurs, PlacementAnnotations } from '../kube/placement.js';
 
 export interface VmHistory {
   moves: { count: number; lastMoveAtMs?: number };

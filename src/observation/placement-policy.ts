@@ -3,10 +3,10 @@
  * once. The API server already enforced the schema; what can still be wrong (a value the schema
  * lets through but the parser cannot read) comes back as an error naming the field.
  */
-import type { PlacementPolicy } from '../../domain/placement/index.js';
-import { parseBandwidth, parseDuration } from '../../domain/units.js';
-import type { OfflineFirstPlacement } from '../../kube/placement.js';
-import { objectKey } from '../../kube/objects.js';
+import type { PlacementPolicy } from '../domain/placement/index.js';
+import { parseBandwidth, parseDuration } from '../domain/units.js';
+import type { OfflineFirstPlacement } from '../kube/placement.js';
+import { objectKey } from '../kube/objects.js';
 
 export type PolicyResult = { policy: PlacementPolicy } | { error: string };
 

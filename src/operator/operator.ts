@@ -15,7 +15,7 @@ import { Controller } from '../runtime/controller.js';
 import { Informer } from '../runtime/informer.js';
 import { LeaderElector } from '../runtime/leader-election.js';
 import { WorkQueue } from '../runtime/workqueue.js';
-import { KubeActuator, type Actuator } from '../controllers/actuator.js';
+import { KubeActuator, type Actuator } from '../actuation/actuator.js';
 import { MigrationFollower } from '../controllers/migration/follower.js';
 import { PLAN_KEY, PlacementReconciler } from '../controllers/placement/controller.js';
 

@@ -4,7 +4,7 @@
  * the Actuator's) — with Events on the migration's VMI and placement, and, at the end, the outcome
  * and actual-versus-predicted duration as metrics.
  */
-import type { Actuator } from '../actuator.js';
+import type { Actuator } from '../../actuation/actuator.js';
 import { isMigrationFinal, type VirtualMachineInstance, type VirtualMachineInstanceMigration } from '../../kube/kubevirt.js';
 import { isOurs, PlacementAnnotations, PlacementLabels, type OfflineFirstPlacement } from '../../kube/placement.js';
 import type { OperatorMetrics } from '../../observability/metrics.js';

@@ -15,10 +15,10 @@ import { objectKey } from '../../kube/objects.js';
 import { PlacementLabels, type OfflineFirstPlacement } from '../../kube/placement.js';
 import type { OperatorMetrics } from '../../observability/metrics.js';
 import type { Informer } from '../../runtime/informer.js';
-import { RecordingActuator, type Actuator } from '../actuator.js';
+import { RecordingActuator, type Actuator } from '../../actuation/actuator.js';
 import { asPlacement, asVmi } from '../migration/follower.js';
 import { migrationHang, type Hang } from '../migration/hang.js';
-import { describeInputProblem, gather, type Gathered, type InputProblem } from './gather.js';
+import { describeInputProblem, gather, type Gathered, type InputProblem } from '../../observation/gather.js';
 import { InputReports } from './input-reports.js';
 import { placementStatus, statusChanged, type PlacementFacts } from './status.js';
 

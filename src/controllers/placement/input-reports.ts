@@ -3,7 +3,7 @@
  * seconds): it is logged and turned into a Warning Event when first seen and then at most once per
  * interval while it lasts, and forgotten once fixed, so fixing and breaking it again reports again.
  */
-import type { InputProblem } from './gather.js';
+import type { InputProblem } from '../../observation/gather.js';
 
 /** Kubernetes' own event de-duplication works on a similar scale. */
 export const REPORT_INTERVAL_MS = 10 * 60_000;

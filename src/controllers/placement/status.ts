@@ -6,7 +6,7 @@ import type { Decision, PlannedMigration } from '../../domain/placement/index.js
 import type { Condition } from '../../kube/objects.js';
 import type { DecisionStatus, OfflineFirstPlacement, OfflineFirstPlacementStatus } from '../../kube/placement.js';
 import { setCondition } from './conditions.js';
-import type { PlacementProblem } from './gather.js';
+import type { PlacementProblem } from '../../observation/gather.js';
 
 export const MAX_DECISIONS = 100;
 const ACTION_ORDER: Record<string, number> = { MoveToClient: 0, ReturnHome: 0, Wait: 1, Blocked: 2, Stay: 3 };

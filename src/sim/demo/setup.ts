@@ -6,7 +6,7 @@
  */
 import type { KubeClient } from '../../kube/client.js';
 import { isAlreadyExists } from '../../kube/errors.js';
-import { Annotations } from '../../inputs/annotations.js';
+import { Annotations } from '../../observation/annotations.js';
 import type { Node } from '../../kube/node.js';
 import { Resources } from '../../kube/resources.js';
 import { nodeFromFixture, putNode } from '../fixtures/nodes.js';

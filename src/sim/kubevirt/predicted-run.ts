@@ -3,11 +3,11 @@
  * model: VMI memory, dirty rate and, for a block migration, local disks (annotations), and the client link measured on whichever end is
  * a client (the target when moving out, the source when coming home); 1 Gbit/s LAN otherwise.
  */
-import { diskFacts } from '../../controllers/placement/disks.js';
+import { diskFacts } from '../../observation/disks.js';
 import { calibratedNonZeroBytes } from '../../domain/migration/calibration.js';
 import { predictMigration, type MigrationPrediction } from '../../domain/migration/predict.js';
 import { parseBytes } from '../../domain/units.js';
-import { dirtyRateFromAnnotations, guestUsedFromAnnotations, linkFromAnnotations } from '../../inputs/annotations.js';
+import { dirtyRateFromAnnotations, guestUsedFromAnnotations, linkFromAnnotations } from '../../observation/annotations.js';
 import type { VirtualMachineInstance } from '../../kube/kubevirt.js';
 import type { Node } from '../../kube/node.js';
 

@@ -5,7 +5,7 @@
  * feeds them to the operator's own gatherer, so the simulator plans from exactly what the operator
  * would read. Timestamps in the objects are simulated time.
  */
-import { Annotations } from '../../inputs/annotations.js';
+import { Annotations } from '../../observation/annotations.js';
 import { KubevirtLabels, type VirtualMachineInstance, type VirtualMachineInstanceMigration, type Volume } from '../../kube/kubevirt.js';
 import type { Node } from '../../kube/node.js';
 import { PlacementLabels, type OfflineFirstPlacement } from '../../kube/placement.js';
@@ -15,7 +15,7 @@ import { vmiFromFixture, type VmiFixture } from '../fixtures/vmis.js';
 import { isoTime } from './clock.js';
 import type { Scenario, ScenarioNode, ScenarioPlacement, ScenarioVm } from './types.js';
 import type { FailedMove, NodeState, OpenMigration, SimWorld, SucceededMove } from './world.js';
-import type { Observed } from '../../controllers/placement/gather.js';
+import type { Observed } from '../../observation/gather.js';
 
 /** Workstation CPUs as the fixtures' clientWorkstation() has them. */
 const CLIENT_INTEL_CPU = { hostModel: 'Skylake-Client-IBRS', usableModels: ['Skylake-Client-IBRS', 'Haswell-noTSX-IBRS'] };

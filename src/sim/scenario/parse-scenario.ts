@@ -9,8 +9,8 @@
  */
 import type { DirtyRateInput } from '../../domain/migration/predict.js';
 import type { VolumeKind } from '../../domain/placement/index.js';
-import { placementPolicy } from '../../controllers/placement/policy.js';
-import { cpuMillis } from '../../controllers/placement/gather.js';
+import { placementPolicy } from '../../observation/placement-policy.js';
+import { cpuMillis } from '../../observation/gather.js';
 import type { OfflineFirstPlacementSpec } from '../../kube/placement.js';
 import { matchesSelector } from '../../kube/selectors.js';
 import { parseStart, parseTimeOfDay, type ClockStart } from './clock.js';

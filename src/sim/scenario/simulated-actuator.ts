@@ -5,8 +5,8 @@
  * a count. With it, the simulated operator reads its own history back — cooldown and failure
  * backoff included — exactly as the real one does from the cluster.
  */
-import type { Actuator } from '../../controllers/actuator.js';
-import { migrationFor, type CreateOutcome } from '../../controllers/placement/act.js';
+import type { Actuator } from '../../actuation/actuator.js';
+import { migrationFor, type CreateOutcome } from '../../actuation/migration-object.js';
 import type { PlannedMigration } from '../../domain/placement/index.js';
 import type { VirtualMachineInstance } from '../../kube/kubevirt.js';
 import type { MigrationOptions } from './migration-run.js';

@@ -8,7 +8,7 @@
  * through the operator's own gatherer, so both strategies look at the same world; a failed move is
  * tried again at the next step. Migrations run with KubeVirt's default settings.
  */
-import { gather } from '../../controllers/placement/gather.js';
+import { gather } from '../../observation/gather.js';
 import { cpuRejection } from '../../domain/placement/cpu-compatibility.js';
 import { firstRejection, SCHEDULING_CHECKS } from '../../domain/placement/node-filters.js';
 import { PlanningWorld } from '../../domain/placement/planning-world.js';

@@ -4,7 +4,7 @@
  * the placement controller. Every planned migration starts (Enforce); a Recommend placement is
  * simulated as if it were switched to Enforce, since the question is what it would do.
  */
-import { describeInputProblem, gather } from '../../controllers/placement/gather.js';
+import { describeInputProblem, gather } from '../../observation/gather.js';
 import { planPlacements } from '../../domain/placement/index.js';
 import { objectKey } from '../../kube/objects.js';
 import { KubeView } from './kube-objects.js';

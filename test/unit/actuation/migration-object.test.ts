@@ -3,7 +3,7 @@
  * duplicated operator adopts rather than duplicates), pinned to the target, labelled to its placement.
  */
 import { expect } from 'chai';
-import { migrationFor, migrationName } from '../../../src/controllers/placement/act.js';
+import { migrationFor, migrationName } from '../../../src/actuation/migration-object.js';
 import type { PlannedMigration } from '../../../src/domain/placement/index.js';
 import type { VirtualMachineInstance } from '../../../src/kube/kubevirt.js';
 import { MANAGED_BY, PlacementAnnotations, PlacementLabels } from '../../../src/kube/placement.js';

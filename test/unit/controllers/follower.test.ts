@@ -5,7 +5,7 @@
  * the RecordingActuator keeps the same rule in memory.
  */
 import { expect } from 'chai';
-import { RecordingActuator } from '../../../src/controllers/actuator.js';
+import { RecordingActuator } from '../../../src/actuation/actuator.js';
 import { MigrationFollower } from '../../../src/controllers/migration/follower.js';
 import type { VirtualMachineInstance, VirtualMachineInstanceMigration } from '../../../src/kube/kubevirt.js';
 import { objectKey } from '../../../src/kube/objects.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { InputProblem } from '../../../src/controllers/placement/gather.js';
+import type { InputProblem } from '../../../src/observation/gather.js';
 import { InputReports } from '../../../src/controllers/placement/input-reports.js';
 
 const bad = (name: string, message = 'link.offline-first.io/bandwidth: expected a rate'): InputProblem => ({ kind: 'Node', name, message });

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { setCondition } from '../../../src/controllers/placement/conditions.js';
-import type { PlacementProblem } from '../../../src/controllers/placement/gather.js';
+import type { PlacementProblem } from '../../../src/observation/gather.js';
 import { MAX_DECISIONS, placementStatus, statusChanged, type PlacementFacts } from '../../../src/controllers/placement/status.js';
 import type { Action, Decision } from '../../../src/domain/placement/index.js';
 import type { Condition } from '../../../src/kube/objects.js';

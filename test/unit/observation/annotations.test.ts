@@ -12,7 +12,7 @@ import {
   LEAVING_TAINT,
   linkFromAnnotations,
   type Parsed,
-} from '../../../src/inputs/annotations.js';
+} from '../../../src/observation/annotations.js';
 
 const MEASURED = '2026-01-12T09:00:00Z';
 const MEASURED_MS = Date.UTC(2026, 0, 12, 9, 0, 0);

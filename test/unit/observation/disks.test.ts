@@ -3,10 +3,10 @@
  * copies (the data, not the capacity) and what KubeVirt's completion budget counts.
  */
 import { expect } from 'chai';
-import { diskFacts, type DiskFacts } from '../../../src/controllers/placement/disks.js';
+import { diskFacts, type DiskFacts } from '../../../src/observation/disks.js';
 import { predictMigration } from '../../../src/domain/migration/predict.js';
 import { isOfflineCapable } from '../../../src/domain/placement/index.js';
-import { Annotations } from '../../../src/inputs/annotations.js';
+import { Annotations } from '../../../src/observation/annotations.js';
 import type { Volume } from '../../../src/kube/kubevirt.js';
 import { vmiFromFixture } from '../../../src/sim/fixtures/vmis.js';
 

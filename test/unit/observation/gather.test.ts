@@ -4,9 +4,9 @@
  */
 import { LAB_CALIBRATION } from '../../../src/domain/migration/calibration.js';
 import { expect } from 'chai';
-import { describeInputProblem, FALLBACK_DIRTY_RATE_BYTES_PER_SECOND, gather, type Observed } from '../../../src/controllers/placement/gather.js';
+import { describeInputProblem, FALLBACK_DIRTY_RATE_BYTES_PER_SECOND, gather, type Observed } from '../../../src/observation/gather.js';
 import type { NodeView, VmView } from '../../../src/domain/placement/index.js';
-import { Annotations, LEAVING_TAINT } from '../../../src/inputs/annotations.js';
+import { Annotations, LEAVING_TAINT } from '../../../src/observation/annotations.js';
 import type { MigrationState, VirtualMachineInstance, VirtualMachineInstanceMigration, Volume } from '../../../src/kube/kubevirt.js';
 import type { OfflineFirstPlacement, OfflineFirstPlacementSpec } from '../../../src/kube/placement.js';
 import { PlacementLabels } from '../../../src/kube/placement.js';

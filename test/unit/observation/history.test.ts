@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { jitterOf, vmHistory } from '../../../src/controllers/placement/history.js';
+import { jitterOf, vmHistory } from '../../../src/observation/history.js';
 import type { VirtualMachineInstanceMigration } from '../../../src/kube/kubevirt.js';
 import { PlacementAnnotations, PlacementLabels } from '../../../src/kube/placement.js';
 

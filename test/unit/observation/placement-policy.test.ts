@@ -3,7 +3,7 @@
  * quantity in the engine's units, and an error naming the field for a value that cannot be read.
  */
 import { expect } from 'chai';
-import { placementPolicy } from '../../../src/controllers/placement/policy.js';
+import { placementPolicy } from '../../../src/observation/placement-policy.js';
 import type { PlacementPolicy } from '../../../src/domain/placement/index.js';
 import type { OfflineFirstPlacement, OfflineFirstPlacementSpec } from '../../../src/kube/placement.js';
 

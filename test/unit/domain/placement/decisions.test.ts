@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { describePrediction } from '../../../../src/domain/placement/decisions.js';
 import type { PredictionSummary } from '../../../../src/domain/placement/index.js';
-import { Annotations } from '../../../../src/inputs/annotations.js';
+import { Annotations } from '../../../../src/observation/annotations.js';
 
 describe('decision messages', () => {
   const summary = {
