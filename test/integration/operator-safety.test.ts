@@ -5,7 +5,7 @@
  * local one) and asserts the resulting state.
  */
 import { expect } from 'chai';
-import { KubeActuator } from '../../src/controllers/actuator.js';
+import { KubeActuator } from '../../src/actuation/actuator.js';
 import { MigrationFollower } from '../../src/controllers/migration/follower.js';
 import type { KubeClient } from '../../src/kube/client.js';
 import { EventRecorder } from '../../src/kube/events.js';
