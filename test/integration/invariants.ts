@@ -128,9 +128,15 @@ export class InvariantMonitor {
     checkSnapshot(migrations.items, placements.items, (key, message) => this.violation(key, message), this.peak);
   }
 
-  /** Migrations of ours sampled once and gone since (deleted: aborted, or cleaned up by someone). */
+  /** Migrations of ours sampled once and gone since: aborted (deleted while open), or garbage-collected (KubeVirt keeps 5 finished per VMI). */
   vanished(): VirtualMachineInstanceMigration[] {
     return [...this.seen.values()].filter((m) => isOurs(m) && !this.present.has(m.metadata.uid!));
+  }
+
+  /** `current` plus the finished migrations that were garbage-collected since they were sampled: the whole history. */
+  withCollected(current: readonly VirtualMachineInstanceMigration[]): VirtualMachineInstanceMigration[] {
+    const present = new Set(current.map((m) => m.metadata.uid));
+    return [...current, ...this.vanished().filter((m) => isMigrationFinal(m) && !present.has(m.metadata.uid))];
   }
 }
 
