@@ -5,7 +5,8 @@
 set -euo pipefail
 need=()
 command -v openssl >/dev/null || need+=(openssl)      # certificates of the local control plane
-command -v promtool >/dev/null || need+=(prometheus)  # promtool, for the alert rule tests
+# promtool (alert rule tests) and the prometheus server (test/integration/prometheus.test.ts) come together.
+{ command -v promtool && command -v prometheus; } >/dev/null || need+=(prometheus)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
   echo "[test-deps] installing ${need[*]} (Debian packages)" >&2

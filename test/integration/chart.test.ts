@@ -94,8 +94,8 @@ describe('Helm chart charts/offline-first', function () {
   describe('lint and render', () => {
     const valueSets = readdirSync(join(chartDir, 'ci')).filter((f) => f.endsWith('-values.yaml')).sort();
 
-    it('has value sets for monitoring, the link agent, a single replica and no leader election', () => {
-      expect(valueSets).to.include.members(['monitoring-values.yaml', 'link-agent-values.yaml', 'single-replica-values.yaml', 'no-leader-election-values.yaml']);
+    it('has value sets for monitoring, the link agent, a single replica, no leader election and the Prometheus source', () => {
+      expect(valueSets).to.include.members(['monitoring-values.yaml', 'link-agent-values.yaml', 'single-replica-values.yaml', 'no-leader-election-values.yaml', 'prometheus-source-values.yaml']);
     });
 
     for (const set of [undefined, ...valueSets]) {
@@ -188,6 +188,27 @@ describe('Helm chart charts/offline-first', function () {
       expect(one(objs, 'Service').spec.ports[0].port).to.equal(9090);
     });
 
+    it('renders the Prometheus source: its flags, a projected token and the CA from a Secret, only when a URL is set', () => {
+      const args = (objs: Manifest[]): string[] => one(objs, 'Deployment').spec.template.spec.containers[0].args;
+      expect(args(render()).filter((a) => a.startsWith('--prometheus'))).to.be.empty;
+      const objs = render('charts/offline-first/ci/prometheus-source-values.yaml');
+      expectWellFormed(objs, 'offline-first-system');
+      const pod = one(objs, 'Deployment').spec.template.spec;
+      expect(args(objs)).to.include.members([
+        '--prometheus-url=https://prometheus-k8s.monitoring.svc:9091',
+        '--prometheus-timeout=3s',
+        '--prometheus-window=15m',
+        '--prometheus-interval=1m',
+        '--prometheus-bearer-token-file=/var/run/secrets/offline-first/prometheus-token/token',
+        '--prometheus-ca-file=/etc/offline-first/prometheus-ca/ca.crt',
+      ]);
+      const volumes = Object.fromEntries(pod.volumes.map((v: { name: string }) => [v.name, v]));
+      expect(volumes['prometheus-token'].projected.sources).to.deep.equal([{ serviceAccountToken: { path: 'token', expirationSeconds: 3600, audience: 'prometheus' } }]);
+      expect(volumes['prometheus-ca'].secret).to.deep.equal({ secretName: 'prometheus-serving-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] });
+      const mounts = pod.containers[0].volumeMounts.map((m: { name: string; mountPath: string; readOnly?: boolean }) => `${m.name}:${m.mountPath}:${m.readOnly ?? false}`);
+      expect(mounts).to.include.members(['prometheus-token:/var/run/secrets/offline-first/prometheus-token:true', 'prometheus-ca:/etc/offline-first/prometheus-ca:true']);
+    });
+
     const refusals: [string, string[], string][] = [
       ['zero replicas', ['replicaCount=0'], "at '/replicaCount': minimum: got 0, want 1"],
       ['a misspelt key', ['linkAgent.enable=true'], "at '/linkAgent': additional properties 'enable' not allowed"],
@@ -201,6 +222,9 @@ describe('Helm chart charts/offline-first', function () {
       ['metrics and health on one port', ['metrics.port=8081'], 'metrics.port and health.port are both 8081'],
       ['a PDB that allows no disruption', ['podDisruptionBudget.minAvailable=2'], 'podDisruptionBudget.minAvailable (2) must be lower than replicaCount (2)'],
       ['no ServiceAccount at all', ['serviceAccount.create=false'], 'serviceAccount.name must name an existing ServiceAccount'],
+      ['a Prometheus URL without a scheme', ['prometheus.url=prometheus:9090'], "at '/prometheus/url'"],
+      ['a Prometheus window without a unit', ['prometheus.window=600'], "at '/prometheus/window'"],
+      ['a Prometheus CA from both a Secret and a ConfigMap', ['prometheus.url=https://p:9091', 'prometheus.caSecret.name=a', 'prometheus.caConfigMap.name=b'], 'prometheus.caSecret.name and prometheus.caConfigMap.name are both set'],
     ];
     for (const [what, sets, message] of refusals) {
       it(`refuses ${what} with a message saying so`, () => {
