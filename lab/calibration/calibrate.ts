@@ -8,12 +8,8 @@
  * a run "converges" when it completed within its bound; the model says so when the prediction
  * with the bound as KubeVirt's budget completes (not aborted, not non-converging).
  */
-import {
-  calibratedInput,
-  LAB_CALIBRATION,
-  type Calibration,
-  type DirtyRateReading,
-} from '../../src/domain/migration/calibration.js';
+import { LAB_CALIBRATION, type Calibration, type DirtyRateReading } from '../../src/domain/migration/calibration.js';
+import { calibratedInput } from '../../src/domain/migration/model-input.js';
 import { predictMigration, type MigrationInput, type MigrationPrediction } from '../../src/domain/migration/predict.js';
 import type { LabRun } from './records.js';
 

@@ -3,7 +3,7 @@
  * needs: what the operator would know before the migration, and what the migration measured.
  */
 import { readFileSync } from 'node:fs';
-import type { DirtyRateReading, MeasuredVm } from '../../src/domain/migration/calibration.js';
+import type { DirtyRateReading, LabMeasuredVm } from '../../src/domain/migration/calibration.js';
 
 export interface LabRun {
   readonly id: string;
@@ -16,7 +16,7 @@ export interface LabRun {
   readonly dirtyRateConfig: number | 'max';
   readonly boundSeconds: number;
   /** Known before the migration. */
-  readonly vm: MeasuredVm;
+  readonly vm: LabMeasuredVm;
   readonly readings: readonly (DirtyRateReading & { samplePages: number })[];
   /** Measured. */
   readonly outcome: 'completed' | 'not-converged-within-bound' | 'failed';

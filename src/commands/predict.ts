@@ -1,9 +1,14 @@
 /**
- * `offline-first predict`: the cost of one live migration from the command line, with the same
- * model the planner uses. Quantities are parsed here, once; any bad value is a usage error (exit 2)
- * that names the flag.
+ * `offline-first predict`: the cost of one live migration from the command line, as the operator
+ * predicts it: the same measurements (page-sampling readings in the annotation's syntax, the guest's
+ * used memory, the link's measured throughput) through the same input function and calibration
+ * (migrationInput) into the same model. Quantities are parsed here, once; any bad value is a usage
+ * error (exit 2) that names the flag.
  */
-import { predictMigration, type DirtyRateInput, type MigrationInput, type MigrationPrediction } from '../domain/migration/predict.js';
+import { migrationInput, type MeasuredDirtyRate } from '../domain/migration/model-input.js';
+import { bandwidthBucket } from '../domain/placement/cost.js';
+import { predictMigration, type MigrationInput, type MigrationPrediction } from '../domain/migration/predict.js';
+import { parseDirtyRateReadings } from '../observation/annotations.js';
 import { migrationDataSizeGB } from '../domain/migration/kubevirt-budget.js';
 import { MAX_DOWNTIME_LIMIT_MS } from '../domain/migration/qemu.js';
 import {
@@ -17,10 +22,13 @@ import {
 } from '../domain/units.js';
 import { parseCommandFlags, requireFlag, UsageError, type FlagSpecs, type ParsedFlags } from './flags.js';
 
-const USAGE = `Usage: offline-first predict --memory BYTES --bandwidth RATE (--dirty-rate RATE | --dirty-rate-window DURATION=RATE ...) [flags]
+const USAGE = `Usage: offline-first predict --memory BYTES --bandwidth RATE (--dirty-rate-readings READINGS | --dirty-rate RATE | --dirty-rate-window DURATION=RATE ...) [flags]
 
-Predicts a QEMU 7.2 pre-copy live migration pass by pass under KubeVirt's timeouts: whether it
-converges, total time, downtime, bytes sent, and whether KubeVirt would abort it.`;
+Predicts a QEMU 7.2 pre-copy live migration pass by pass under KubeVirt's timeouts, as the operator
+does for the same inputs: whether it completes, total time, downtime, bytes sent, and whether
+KubeVirt would abort it. Measurements are taken as the operator reads them and calibrated the same
+way (docs/lab-calibration.md): the guest's used memory plus what "used" leaves out, readings as the
+write rate most likely behind them, the migration at the lab's share of the link's throughput.`;
 
 const UNITS = `
 Units:
@@ -34,14 +42,24 @@ when the completion timeout is disabled) are printed as null.
 
 const specs: FlagSpecs = {
   memory: { kind: 'string', value: 'BYTES', help: 'guest RAM size, e.g. 2Gi (required)' },
-  'guest-used': { kind: 'string', value: 'BYTES', help: 'non-zero guest memory if known, e.g. 140Mi (default: all of it)' },
+  'guest-used': {
+    kind: 'string',
+    value: 'BYTES',
+    help: "the guest's used memory (MemTotal - MemFree), as offline-first.io/guest-used, e.g. 800Mi (default: all of RAM is non-zero)",
+  },
+  'dirty-rate-readings': {
+    kind: 'string',
+    value: 'READINGS',
+    help: 'QEMU page-sampling readings in whole MiB/s, as offline-first.io/dirty-rate-readings: CALC-TIME[/SAMPLE-PAGES]=VALUE,... e.g. 1s=2,1s=0,5s=1,1s/16384=1',
+  },
   'dirty-rate': { kind: 'string', value: 'RATE', help: 'measured dirty rate, e.g. 2.5MB/s' },
   'dirty-rate-window': {
     kind: 'list',
     value: 'DURATION=RATE',
     help: 'rate measured over a window, e.g. 5s=1.9MB/s; two or more fit a working-set curve',
   },
-  bandwidth: { kind: 'string', value: 'RATE', help: 'usable migration throughput, e.g. 37Mbit/s (required)' },
+  bandwidth: { kind: 'string', value: 'RATE', help: "the link's measured throughput (a TCP stream's goodput), as link.offline-first.io/bandwidth, e.g. 37Mbit/s (required)" },
+  'bandwidth-limit': { kind: 'string', value: 'RATE', help: "KubeVirt's bandwidthPerMigration or the placement's migration.bandwidthLimit, e.g. 64Mi/s" },
   'downtime-limit': { kind: 'string', value: 'DURATION', help: 'QEMU downtime-limit; a plain number is ms (default 300ms)' },
   'completion-timeout-per-gib': {
     kind: 'string',
@@ -76,15 +94,23 @@ function positive(value: number, flag: string, text: string): number {
   return value;
 }
 
-function dirtyRateOf(flags: ParsedFlags): DirtyRateInput {
+function dirtyRateOf(flags: ParsedFlags): MeasuredDirtyRate {
   const rate = flags.strings.get('dirty-rate');
   const windowTexts = flags.lists.get('dirty-rate-window') ?? [];
-  if (rate !== undefined && windowTexts.length > 0) {
-    throw new UsageError('give either --dirty-rate or --dirty-rate-window, not both');
+  const readings = flags.strings.get('dirty-rate-readings');
+  if ([rate !== undefined, windowTexts.length > 0, readings !== undefined].filter(Boolean).length > 1) {
+    throw new UsageError('give one of --dirty-rate-readings, --dirty-rate or --dirty-rate-window');
+  }
+  if (readings !== undefined) {
+    try {
+      return { kind: 'readings', readings: parseDirtyRateReadings(readings, '--dirty-rate-readings') };
+    } catch (err) {
+      throw new UsageError(err instanceof Error ? err.message : String(err));
+    }
   }
   if (rate !== undefined) return { kind: 'constant', bytesPerSecond: parseBandwidth(rate, '--dirty-rate') };
   if (windowTexts.length === 0) {
-    throw new UsageError('missing dirty rate: give --dirty-rate RATE or one or more --dirty-rate-window DURATION=RATE');
+    throw new UsageError('missing dirty rate: give --dirty-rate-readings READINGS, --dirty-rate RATE or one or more --dirty-rate-window DURATION=RATE');
   }
   const windows = windowTexts.map((text) => {
     const eq = text.indexOf('=');
@@ -107,19 +133,35 @@ function inputOf(flags: ParsedFlags): MigrationInput {
     return ms;
   });
   const seconds = (t: string, f: string): number => parseDuration(t, f, 's') / 1000;
-  return {
-    memoryBytes: positive(parseBytes(memoryText, '--memory'), '--memory', memoryText),
-    guestUsedBytes: optionalQuantity(flags, 'guest-used', parseBytes),
-    dirtyRate: dirtyRateOf(flags),
-    bandwidthBytesPerSecond: positive(parseBandwidth(bandwidthText, '--bandwidth'), '--bandwidth', bandwidthText),
-    downtimeLimitMs,
-    completionTimeoutPerGiB: optionalQuantity(flags, 'completion-timeout-per-gib', seconds),
-    progressTimeoutSeconds: optionalQuantity(flags, 'progress-timeout', seconds),
-    blockMigrationDiskBytes: optionalQuantity(flags, 'block-migration-disk', parseBytes),
-    budgetDiskBytes: optionalQuantity(flags, 'budget-disk', parseBytes),
-    allowAutoConverge: flags.booleans.has('auto-converge'),
-    allowPostCopy: flags.booleans.has('post-copy'),
-  };
+  const memoryBytes = positive(parseBytes(memoryText, '--memory'), '--memory', memoryText);
+  const guestUsedBytes = optionalQuantity(flags, 'guest-used', parseBytes);
+  if (guestUsedBytes !== undefined && guestUsedBytes > memoryBytes) throw new UsageError(`--guest-used: must be at most --memory, got "${flags.strings.get('guest-used')}"`);
+  const limit = optionalQuantity(flags, 'bandwidth-limit', parseBandwidth);
+  if (limit !== undefined) positive(limit, '--bandwidth-limit', flags.strings.get('bandwidth-limit')!);
+  const copiedDiskBytes = optionalQuantity(flags, 'block-migration-disk', parseBytes);
+  const budgetDiskBytes = optionalQuantity(flags, 'budget-disk', parseBytes);
+  // The operator's own path from measurements to the model's input: the link capped by the limit and
+  // rounded down to 3 significant digits as the planner rounds it (its predictions are shared per
+  // bucket), then migrationInput.
+  const link = positive(parseBandwidth(bandwidthText, '--bandwidth'), '--bandwidth', bandwidthText);
+  const usable = bandwidthBucket(limit === undefined ? link : Math.min(link, limit));
+  return migrationInput(
+    {
+      memoryBytes,
+      ...(guestUsedBytes !== undefined ? { guestUsedBytes } : {}),
+      dirtyRate: dirtyRateOf(flags),
+      ...(copiedDiskBytes !== undefined ? { copiedDiskBytes } : {}),
+      ...(budgetDiskBytes !== undefined ? { budgetDiskBytes } : {}),
+    },
+    { goodputBytesPerSecond: usable },
+    {
+      ...(downtimeLimitMs !== undefined ? { downtimeLimitMs } : {}),
+      ...(flags.strings.has('completion-timeout-per-gib') ? { completionTimeoutPerGiB: optionalQuantity(flags, 'completion-timeout-per-gib', seconds)! } : {}),
+      ...(flags.strings.has('progress-timeout') ? { progressTimeoutSeconds: optionalQuantity(flags, 'progress-timeout', seconds)! } : {}),
+      allowAutoConverge: flags.booleans.has('auto-converge'),
+      allowPostCopy: flags.booleans.has('post-copy'),
+    },
+  );
 }
 
 /** JSON has no Infinity: a migration that never ends gets null where its numbers would be. */
@@ -152,7 +194,9 @@ function table(input: MigrationInput, p: MigrationPrediction): string {
   const rows: [string, string][] = [
     ['outcome', outcomeOf(p)],
     ['mode', p.mode + (p.maxThrottlePercent ? ` (throttle reached ${p.maxThrottlePercent}%)` : '')],
-    ['converges', p.converges ? 'yes' : 'no'],
+    // Pre-copy's own verdict, apart from KubeVirt's clock: never beside an abort as a bare "yes".
+    ['pre-copy', p.converges ? (p.abortedByKubevirt ? `would converge, but not within KubeVirt's budget` : 'converges') : 'does not converge'],
+    ['model input', `${formatBytes(input.guestUsedBytes ?? input.memoryBytes)} non-zero of ${formatBytes(input.memoryBytes)}, at ${formatBandwidth(input.bandwidthBytesPerSecond, 'bytes')}`],
     ['total time', `${formatDuration(p.totalSeconds * 1000)}${Number.isFinite(p.totalSeconds) ? ` (${p.totalSeconds.toFixed(1)} s)` : ''}`],
     ['downtime', formatDuration(p.downtimeMs)],
     ['transferred', `${formatBytes(p.transferredBytes)} (${formatBytes(p.transferredBytes, 'decimal')})`],

@@ -110,8 +110,7 @@ export async function run(args: readonly string[]): Promise<number> {
     identity,
     resyncMs: resyncSeconds * 1000,
     log,
-    // TODO(lead): type-checks once OperatorOptions has `externalSource?: ExternalVmiSource`.
-    // ...(prometheus ? { externalSource: prometheus } : {}),
+    ...(prometheus ? { externalSource: prometheus } : {}),
     ...(parsed.booleans.has('leader-elect')
       ? { leaderElection: { namespace: parsed.strings.get('leader-election-namespace') ?? process.env.POD_NAMESPACE ?? 'offline-first-system' } }
       : {}),
@@ -121,8 +120,8 @@ export async function run(args: readonly string[]): Promise<number> {
     onChange: (reachable, error) => log(reachable ? 'API server reachable again' : 'API server unreachable, not ready', error ? { error: String(error) } : undefined),
   });
   apiHealth.start();
-  // TODO(lead): re-plan when Prometheus' samples change, once the Operator can be asked to:
-  // onExternalChange = () => operator.replan();
+  // Re-plan only when some VMI's samples changed.
+  onExternalChange = () => operator.replan();
   prometheus?.start();
   if (prometheus) log('reading Prometheus', { url: parsed.strings.get('prometheus-url') });
   const stopServing = await serveEndpoints(

@@ -137,23 +137,27 @@ const SAMPLE_PAGES = { min: 128, max: 16384 } as const;
 /** The VMI's page-sampling readings (the most likely write rate behind them is the gatherer's business). */
 export function dirtyRateReadingsFromAnnotations(obj: Annotated): Parsed<PageSamplingReading[]> {
   const text = obj.metadata.annotations?.[Annotations.dirtyRateReadings];
-  const key = Annotations.dirtyRateReadings;
-  return wrap(() => {
-    if (text === undefined) return undefined;
-    const parts = text.split(',').map((p) => p.trim()).filter((p) => p !== '');
-    if (parts.length === 0) throw new Error(`${key}: expected readings such as 1s=2,1s=0,1s/16384=1, got "${text}"`);
-    if (parts.length > MAX_DIRTY_RATE_READINGS) throw new Error(`${key}: at most ${MAX_DIRTY_RATE_READINGS} readings, got ${parts.length}`);
-    return parts.map((part) => {
-      const m = /^([^/=]+)(?:\/(\d+))?=(\d+)$/.exec(part);
-      if (!m) throw new Error(`${key}: expected CALC-TIME[/SAMPLE-PAGES]=MIB-PER-SECOND such as 1s=2 or 1s/16384=1 (QEMU's whole MiB/s), got "${part}"`);
-      const seconds = parseDuration(m[1]!, key) / 1000;
-      if (!(seconds >= 1) || !Number.isInteger(seconds)) throw new Error(`${key}: calc-time must be whole seconds, at least 1 (QEMU's unit), got "${m[1]}" in "${part}"`);
-      const samplePages = m[2] === undefined ? undefined : Number(m[2]);
-      if (samplePages !== undefined && (samplePages < SAMPLE_PAGES.min || samplePages > SAMPLE_PAGES.max)) {
-        throw new Error(`${key}: sample pages per GiB must be ${SAMPLE_PAGES.min}..${SAMPLE_PAGES.max} (QEMU's range), got ${samplePages} in "${part}"`);
-      }
-      return { seconds, mibPerSecond: Number(m[3]), ...(samplePages !== undefined ? { samplePages } : {}) };
-    });
+  return text === undefined ? {} : wrap(() => parseDirtyRateReadings(text, Annotations.dirtyRateReadings));
+}
+
+/**
+ * Readings in the annotation's syntax, CALC-TIME[/SAMPLE-PAGES]=MIB-PER-SECOND separated by commas
+ * (`1s=2,1s=0,1s/16384=1`); errors name `key` (the annotation, or `predict`'s flag).
+ */
+export function parseDirtyRateReadings(text: string, key: string): PageSamplingReading[] {
+  const parts = text.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  if (parts.length === 0) throw new Error(`${key}: expected readings such as 1s=2,1s=0,1s/16384=1, got "${text}"`);
+  if (parts.length > MAX_DIRTY_RATE_READINGS) throw new Error(`${key}: at most ${MAX_DIRTY_RATE_READINGS} readings, got ${parts.length}`);
+  return parts.map((part) => {
+    const m = /^([^/=]+)(?:\/(\d+))?=(\d+)$/.exec(part);
+    if (!m) throw new Error(`${key}: expected CALC-TIME[/SAMPLE-PAGES]=MIB-PER-SECOND such as 1s=2 or 1s/16384=1 (QEMU's whole MiB/s), got "${part}"`);
+    const seconds = parseDuration(m[1]!, key) / 1000;
+    if (!(seconds >= 1) || !Number.isInteger(seconds)) throw new Error(`${key}: calc-time must be whole seconds, at least 1 (QEMU's unit), got "${m[1]}" in "${part}"`);
+    const samplePages = m[2] === undefined ? undefined : Number(m[2]);
+    if (samplePages !== undefined && (samplePages < SAMPLE_PAGES.min || samplePages > SAMPLE_PAGES.max)) {
+      throw new Error(`${key}: sample pages per GiB must be ${SAMPLE_PAGES.min}..${SAMPLE_PAGES.max} (QEMU's range), got ${samplePages} in "${part}"`);
+    }
+    return { seconds, mibPerSecond: Number(m[3]), ...(samplePages !== undefined ? { samplePages } : {}) };
   });
 }
 

@@ -1,20 +1,12 @@
 /**
- * The gatherer: reads the informer caches and builds the engine's plain input. All parsing of
- * Kubernetes objects into domain values happens here; the engine sees no Kubernetes types.
+ * The gatherer: from the cluster's objects (and the external sources behind a VmMeasurementReader)
+ * to the engine's plain input. All parsing of Kubernetes objects into domain values happens in
+ * observation/; the engine sees no Kubernetes types. Used alike by the operator, `plan` and the
+ * simulator.
  */
-import { calibratedNonZeroBytes, dirtyRateOfReadings } from '../domain/migration/calibration.js';
-import type { DirtyRateInput } from '../domain/migration/predict.js';
 import type { InFlightMigration, NodeView, PlacementPolicy, PlanInput, VmView } from '../domain/placement/index.js';
 import { parseBytes } from '../domain/units.js';
-import {
-  Annotations,
-  departureFromNode,
-  dirtyRateFromAnnotations,
-  dirtyRateReadingsFromAnnotations,
-  guestUsedFromAnnotations,
-  LEAVING_TAINT,
-  linkFromAnnotations,
-} from './annotations.js';
+import { departureFromNode, LEAVING_TAINT, linkFromAnnotations } from './annotations.js';
 import { isMigrationFinal, vmiCondition, type VirtualMachineInstance, type VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
 import { isNodeReady, type Node } from '../kube/node.js';
 import { objectKey } from '../kube/objects.js';
@@ -23,32 +15,11 @@ import { matchesSelector } from '../kube/selectors.js';
 import { diskFacts } from './disks.js';
 import { vmHistory, type VmHistory } from './history.js';
 import { placementPolicy } from './placement-policy.js';
+import { VmMeasurementReader } from './vm-measurements.js';
 
 /** Launcher pod overhead on top of the guest memory request (virt-launcher, QEMU, page tables). */
 const LAUNCHER_OVERHEAD_BYTES = 300 * 1024 * 1024;
-/** Dirty rate assumed when nothing is measured: conservative for a lab VM, and flagged as a fallback. */
-export const FALLBACK_DIRTY_RATE_BYTES_PER_SECOND = 4e6;
-
-/**
- * Estimates from page-sampling readings by annotation text, memory and used memory: an estimate
- * takes milliseconds and a plan reads every VMI, so each distinct annotation is estimated once.
- */
-const readingsEstimates = new Map<string, DirtyRateInput>();
-const MAX_READINGS_ESTIMATES = 20000;
-
-function dirtyRateOfReadingsCached(vmi: VirtualMachineInstance, memoryBytes: number, guestUsedBytes: number | undefined): { value?: DirtyRateInput; error?: string } {
-  const text = vmi.metadata.annotations?.[Annotations.dirtyRateReadings];
-  if (text === undefined) return {};
-  const key = `${memoryBytes}|${guestUsedBytes ?? ''}|${text}`;
-  const hit = readingsEstimates.get(key);
-  if (hit) return { value: hit };
-  const readings = dirtyRateReadingsFromAnnotations(vmi);
-  if (!readings.value) return readings.error ? { error: readings.error } : {};
-  const value = dirtyRateOfReadings(readings.value, memoryBytes, guestUsedBytes);
-  if (readingsEstimates.size >= MAX_READINGS_ESTIMATES) readingsEstimates.delete(readingsEstimates.keys().next().value!);
-  readingsEstimates.set(key, value);
-  return { value };
-}
+export { FALLBACK_DIRTY_RATE_BYTES_PER_SECOND } from './vm-measurements.js';
 
 export interface Observed {
   placements: readonly OfflineFirstPlacement[];
@@ -62,6 +33,8 @@ export interface Observed {
    * whose link annotation became unreadable is brought home with it (stale, so low confidence).
    */
   lastGoodLinks?: Map<string, { bandwidthBytesPerSecond: number; rttMs?: number; measuredAtMs: number }>;
+  /** Reads each VM's measurements from its sources (kept across plans for its estimate cache). */
+  measurements?: VmMeasurementReader;
 }
 
 export interface PlacementProblem {
@@ -200,6 +173,7 @@ export function gather(o: Observed): Gathered {
   }
 
   const vms: VmView[] = [];
+  const measurements = o.measurements ?? new VmMeasurementReader();
   const claimedBy = new Map<string, string>();
   for (const vmi of o.vmis) {
     const ns = vmi.metadata.namespace!;
@@ -213,7 +187,7 @@ export function gather(o: Observed): Gathered {
     if (!owner) continue;
     claimedBy.set(key, owner.policy.key);
     try {
-      vms.push(vmView(vmi, owner, openByVm.has(key), vmHistory(migrationsByVm.get(key) ?? []), inputErrors));
+      vms.push(vmView(vmi, owner, openByVm.has(key), vmHistory(migrationsByVm.get(key) ?? []), measurements, inputErrors));
     } catch (err) {
       inputErrors.push(vmiProblem(vmi, err instanceof Error ? err.message : String(err)));
     }
@@ -258,19 +232,16 @@ function vmView(
   owner: { object: OfflineFirstPlacement; policy: PlacementPolicy },
   migrating: boolean,
   history: VmHistory,
+  measurements: VmMeasurementReader,
   inputErrors: InputProblem[],
 ): VmView {
   const key = objectKey(vmi);
   const lm = vmiCondition(vmi, 'LiveMigratable');
   const guest = vmi.spec.domain.memory?.guest ?? vmi.spec.domain.resources?.requests?.memory;
   const memoryBytes = parseBytes(String(guest ?? '1Gi'), 'spec.domain.memory.guest');
-  const used = guestUsedFromAnnotations(vmi);
-  if (used.error) inputErrors.push(vmiProblem(vmi, used.error));
-  // Raw readings first (the most likely write rate behind them), then windows, then a mean rate.
-  const sampled = dirtyRateOfReadingsCached(vmi, memoryBytes, used.value);
-  if (sampled.error) inputErrors.push(vmiProblem(vmi, sampled.error));
-  const dirty = sampled.value ? { value: sampled.value } : dirtyRateFromAnnotations(vmi);
-  if (dirty.error) inputErrors.push(vmiProblem(vmi, dirty.error));
+  // Each source in its precedence (sources.ts); what was unusable is reported.
+  const measured = measurements.read(vmi, memoryBytes);
+  for (const error of measured.errors) inputErrors.push(vmiProblem(vmi, error));
   const binding = owner.object.spec.clientBinding;
   const boundClient = binding?.labelKey ? vmi.metadata.labels?.[binding.labelKey] : binding?.annotationKey ? vmi.metadata.annotations?.[binding.annotationKey] : undefined;
   const disks = diskFacts(vmi);
@@ -286,8 +257,8 @@ function vmView(
     ...(lm?.status === 'False' && lm.reason ? { liveMigratableReason: lm.reason } : {}),
     migrating: migrating || (vmi.status?.migrationState !== undefined && !vmi.status.migrationState.completed && !vmi.status.migrationState.failed && !!vmi.status.migrationState.migrationUid),
     memoryBytes,
-    // The guest's "used" memory leaves out non-zero pages the first pass still sends (memmap, kernel, firmware): calibrated in the lab.
-    ...(used.value !== undefined ? { guestUsedBytes: calibratedNonZeroBytes({ memoryBytes, guestUsedBytes: used.value }) } : {}),
+    // Raw: the model's input function adds what "used" leaves out (memmap, kernel, firmware).
+    ...(measured.guestUsedBytes !== undefined ? { guestUsedBytes: measured.guestUsedBytes } : {}),
     requests: footprint,
     cpu: {
       model: cpu.model ?? 'host-model',
@@ -298,9 +269,7 @@ function vmView(
     blockMigrationDiskBytes: disks.copiedDiskBytes,
     budgetDiskBytes: disks.budgetDiskBytes,
     ...(disks.assumed ? { localDiskBytesAssumed: true } : {}),
-    dirtyRate: dirty.value
-      ? { input: dirty.value, confidence: 'measured' }
-      : { input: { kind: 'constant', bytesPerSecond: FALLBACK_DIRTY_RATE_BYTES_PER_SECOND }, confidence: 'fallback' },
+    dirtyRate: measured.dirtyRate,
     moves: history.moves,
     ...(history.failures.consecutive > 0 || history.failures.lastAttempt > 0 ? { failures: history.failures } : {}),
   };

@@ -17,6 +17,8 @@ import { LeaderElector } from '../runtime/leader-election.js';
 import { WorkQueue } from '../runtime/workqueue.js';
 import { KubeActuator, type Actuator } from '../actuation/actuator.js';
 import { MigrationFollower } from '../controllers/migration/follower.js';
+import type { ExternalVmiSource } from '../observation/sources.js';
+import { VmMeasurementReader } from '../observation/vm-measurements.js';
 import { PLAN_KEY, PlacementReconciler } from '../controllers/placement/controller.js';
 
 export interface OperatorOptions {
@@ -31,6 +33,8 @@ export interface OperatorOptions {
   metrics?: OperatorMetrics;
   /** Where writes go (default: the API server). A RecordingActuator makes the whole operator a dry run. */
   actuator?: Actuator;
+  /** Per-VMI measurements from outside the cluster objects (Prometheus), polled by their owner. */
+  externalSource?: ExternalVmiSource;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -64,6 +68,7 @@ export class Operator {
     this.reconciler = new PlacementReconciler({ placements: this.placements, vmis: this.vmis, migrations: this.migrations, nodes: this.nodes }, this.metrics, actuator, {
       resyncMs: opts.resyncMs,
       timeScale: opts.timeScale ?? 1,
+      measurements: new VmMeasurementReader(opts.externalSource),
       log: (m, f) => this.log(m, f),
     });
     this.follower = new MigrationFollower(actuator, this.migrations, this.vmis, this.placements, this.metrics, opts.timeScale ?? 1);
@@ -146,6 +151,11 @@ export class Operator {
     // A standby must not keep exporting the last plan it made as if it were current.
     for (const g of [this.metrics.vms, this.metrics.decisions, this.metrics.rejectedCandidates, this.metrics.linkBandwidth, this.metrics.linkAge, this.metrics.queueDepth]) g.reset();
     this.metrics.inputErrors.set(0);
+  }
+
+  /** Re-plan now: something the planner reads outside the caches (an external source) changed. */
+  replan(): void {
+    this.term?.planner.queue.add(PLAN_KEY);
   }
 
   isReady(): boolean {

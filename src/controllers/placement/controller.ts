@@ -20,6 +20,7 @@ import { asPlacement, asVmi } from '../migration/follower.js';
 import { migrationHang, type Hang } from '../migration/hang.js';
 import { describeInputProblem, gather, type Gathered, type InputProblem } from '../../observation/gather.js';
 import { InputReports } from './input-reports.js';
+import { VmMeasurementReader } from '../../observation/vm-measurements.js';
 import { placementStatus, statusChanged, type PlacementFacts } from './status.js';
 
 export const PLAN_KEY = 'plan';
@@ -37,6 +38,8 @@ export interface PlacementControllerOptions {
   now?: () => number;
   /** Real seconds per second the migrations report (1 on a real cluster). */
   timeScale?: number;
+  /** Reads each VM's measurements from its sources; kept across plans for its estimate cache. */
+  measurements?: VmMeasurementReader;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -47,6 +50,7 @@ export class PlacementReconciler {
   private readonly reported = new Map<string, string>();
   private readonly lastGoodLinks = new Map<string, { bandwidthBytesPerSecond: number; rttMs?: number; measuredAtMs: number }>();
   private readonly inputReports = new InputReports();
+  private readonly measurements: VmMeasurementReader;
   lastPlan: Plan | undefined;
   /** What the last plan would have written for its Recommend placements. */
   lastDryRun: RecordingActuator | undefined;
@@ -56,7 +60,9 @@ export class PlacementReconciler {
     private readonly metrics: OperatorMetrics,
     private readonly actuator: Actuator,
     private readonly opts: PlacementControllerOptions = {},
-  ) {}
+  ) {
+    this.measurements = opts.measurements ?? new VmMeasurementReader();
+  }
 
   private log(msg: string, fields?: Record<string, unknown>): void {
     this.opts.log?.(msg, fields);
@@ -75,6 +81,7 @@ export class PlacementReconciler {
       nodes: this.caches.nodes.list(),
       nowMs: now,
       lastGoodLinks: this.lastGoodLinks,
+      measurements: this.measurements,
     });
     const started = performance.now();
     const plan = planPlacements(g.input);

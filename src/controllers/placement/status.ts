@@ -52,8 +52,11 @@ function decisionStatus(d: Decision, migration: string | undefined): DecisionSta
       bytes: Math.round(d.prediction.bytes),
       converges: d.prediction.converges,
       dirtyRateConfidence: d.prediction.dirtyRateConfidence,
+      ...(d.prediction.dirtyRateSource !== undefined ? { dirtyRateSource: d.prediction.dirtyRateSource } : {}),
+      linkConfidence: d.prediction.linkConfidence,
     };
   }
+  if (d.returnNode) s.returnNode = d.returnNode;
   if (migration) s.migration = migration;
   if (d.rejected.length) s.rejected = d.rejected.slice(0, 5).map((r) => ({ node: r.node, reason: r.reason }));
   return s;

@@ -24,7 +24,7 @@
  *   reading implies on its own) stay for comparison in the calibration report.
  * - QEMU's default downtime limit, 300 ms.
  */
-import type { DirtyRateInput, MigrationInput } from './input.js';
+import type { DirtyRateInput } from './input.js';
 import { estimateWriteRate, type PageSamplingReading } from './page-sampling.js';
 import { DEFAULT_DOWNTIME_LIMIT_MS, PAGE_BYTES } from './qemu.js';
 
@@ -64,7 +64,8 @@ export const LAB_CALIBRATION: Calibration = {
 /** One `query-dirty-rate` result: calc-time, whole MiB/s as QEMU reports it, sample-pages per GiB. */
 export type DirtyRateReading = PageSamplingReading;
 
-export interface MeasuredVm {
+/** A lab run's VM as the lab measured it (calibratedInput in model-input.ts turns it into a model input). */
+export interface LabMeasuredVm {
   readonly memoryBytes: number;
   /** MemTotal − MemFree in the guest. */
   readonly guestUsedBytes: number;
@@ -119,7 +120,7 @@ export function writeRateOfReadings(
 }
 
 /** Non-zero memory the first pass sends in full: used + memmap + hidden (never below 0), at most RAM. */
-export function calibratedNonZeroBytes(vm: Pick<MeasuredVm, 'memoryBytes' | 'guestUsedBytes'>, cal: Calibration = LAB_CALIBRATION): number {
+export function calibratedNonZeroBytes(vm: Pick<LabMeasuredVm, 'memoryBytes' | 'guestUsedBytes'>, cal: Calibration = LAB_CALIBRATION): number {
   const hidden = Math.max(0, cal.hiddenNonZeroBytes + (cal.hiddenNonZeroBytesPerGiB * vm.memoryBytes) / 2 ** 30);
   return Math.min(vm.memoryBytes, vm.guestUsedBytes + vm.memoryBytes * cal.memmapFraction + hidden);
 }
@@ -139,15 +140,4 @@ export function dirtyRateOfReadings(
   return writeRate > 0 && hotSet > 0
     ? { kind: 'curve', curve: { hotSetBytes: hotSet, hotWriteBytesPerSecond: writeRate, coldBytesPerSecond: 0 } }
     : { kind: 'constant', bytesPerSecond: writeRate };
-}
-
-export function calibratedInput(vm: MeasuredVm, cal: Calibration = LAB_CALIBRATION): MigrationInput {
-  return {
-    memoryBytes: vm.memoryBytes,
-    guestUsedBytes: calibratedNonZeroBytes(vm, cal),
-    dirtyRate: dirtyRateOfReadings(vm.dirtyRateReadings, vm.memoryBytes, vm.guestUsedBytes, cal),
-    bandwidthBytesPerSecond: cal.goodputFactor * vm.linkGoodputBytesPerSecond,
-    downtimeLimitMs: cal.downtimeLimitMs,
-    ...(vm.completionTimeoutPerGiB === undefined ? {} : { completionTimeoutPerGiB: vm.completionTimeoutPerGiB }),
-  };
 }

@@ -4,12 +4,13 @@
  * so the next VM sees what is left. A VM over a limit waits; a VM whose candidates filled up earlier
  * in the plan looks once more, against what is left.
  */
-import { formatDuration } from '../units.js';
+import { formatBandwidth, formatDuration } from '../units.js';
+import { dirtyRateBytesPerSecond } from './cost.js';
 import type { CpuRequirement } from './cpu-compatibility.js';
 import { decisionFor, describePrediction, describeRejections, describeScore, type DecisionFields } from './decisions.js';
 import { moveCandidates, moveReason, type MoveCandidates, type MoveSource, type ScoredCandidate } from './move-candidates.js';
 import type { PlanningWorld } from './planning-world.js';
-import { furthestRejection, Reasons } from './reasons.js';
+import { COST_REASONS, furthestRejection, Reasons } from './reasons.js';
 import { RejectionLog } from './rejections.js';
 import type { ReturnPrediction } from './return-home.js';
 import type { HomeTargets } from './targets.js';
@@ -46,7 +47,12 @@ export function currentScoreOf(c: MoveCandidates): { currentScore?: number } {
 export function stayDecision(vm: VmView, c: MoveCandidates, onClient: boolean): Decision {
   if (!onClient) {
     const reason = furthestRejection(c.log.counts) ?? Reasons.NoClientNodes;
-    const message = `stays on ${vm.nodeName}: no client qualifies (${describeRejections(c.log.counts)})`;
+    // A verdict reached on the fallback rate says so: measuring the VM may well change it.
+    const unmeasured =
+      vm.dirtyRate.confidence === 'fallback' && (COST_REASONS as readonly string[]).includes(reason)
+        ? `; its dirty rate is not measured, so a conservative ${formatBandwidth(dirtyRateBytesPerSecond(vm.dirtyRate.input))} was assumed (give page-sampling readings or a Prometheus source)`
+        : '';
+    const message = `stays on ${vm.nodeName}: no client qualifies (${describeRejections(c.log.counts)})${unmeasured}`;
     return decisionFor(vm, { action: 'Stay', reason, message }, c.log);
   }
   const where = `placed on client ${vm.nodeName} (staying scores ${c.currentScore})`;

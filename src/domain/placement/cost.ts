@@ -6,6 +6,7 @@
  * 1 % of bandwidth and can only predict a slower migration, never a faster one.
  */
 import { distinctBytesDirtied } from '../migration/dirtying.js';
+import { migrationInput, type MeasuredVm } from '../migration/model-input.js';
 import { predictMigration, type DirtyRateInput, type MigrationPrediction } from '../migration/predict.js';
 import { Reasons, type RejectionReason } from './reasons.js';
 import type { PlacementPolicy, PredictionSummary, VmView } from './types.js';
@@ -49,6 +50,17 @@ function migrationOptionsSignature(policy: PlacementPolicy): string {
   return `${m.downtimeLimitMs}|${m.completionTimeoutPerGiB}|${m.progressTimeoutSeconds}|${m.allowAutoConverge ? 1 : 0}|${m.allowPostCopy ? 1 : 0}`;
 }
 
+/** What the planner knows of a VM, as the model's one input function takes it. */
+export function measuredVm(vm: VmView): MeasuredVm {
+  return {
+    memoryBytes: vm.memoryBytes,
+    ...(vm.guestUsedBytes !== undefined ? { guestUsedBytes: vm.guestUsedBytes } : {}),
+    dirtyRate: vm.dirtyRate.input,
+    copiedDiskBytes: vm.blockMigrationDiskBytes,
+    budgetDiskBytes: vm.budgetDiskBytes,
+  };
+}
+
 /** Predicts moves of one VM under one placement's migration options. */
 export interface VmCostModel {
   predict(usableBandwidthBytesPerSecond: number): MigrationPrediction & { readonly bandwidthBytesPerSecond: number };
@@ -76,19 +88,16 @@ export class PredictionCache {
         let p = this.predictions.get(key);
         if (p === undefined) {
           this.runs++;
-          p = predictMigration({
-            memoryBytes: vm.memoryBytes,
-            ...(vm.guestUsedBytes !== undefined ? { guestUsedBytes: vm.guestUsedBytes } : {}),
-            dirtyRate: vm.dirtyRate.input,
-            bandwidthBytesPerSecond,
-            downtimeLimitMs: m.downtimeLimitMs,
-            completionTimeoutPerGiB: m.completionTimeoutPerGiB,
-            progressTimeoutSeconds: m.progressTimeoutSeconds,
-            blockMigrationDiskBytes: vm.blockMigrationDiskBytes,
-            budgetDiskBytes: vm.budgetDiskBytes,
-            allowAutoConverge: m.allowAutoConverge,
-            allowPostCopy: m.allowPostCopy,
-          });
+          // The usable bandwidth has the placement's limit applied already.
+          p = predictMigration(
+            migrationInput(measuredVm(vm), { goodputBytesPerSecond: bandwidthBytesPerSecond }, {
+              downtimeLimitMs: m.downtimeLimitMs,
+              completionTimeoutPerGiB: m.completionTimeoutPerGiB,
+              progressTimeoutSeconds: m.progressTimeoutSeconds,
+              allowAutoConverge: m.allowAutoConverge,
+              allowPostCopy: m.allowPostCopy,
+            }),
+          );
           this.predictions.set(key, p);
         }
         return { ...p, bandwidthBytesPerSecond };
@@ -138,6 +147,7 @@ export function predictionSummary(
     mode: p.mode,
     bandwidthBytesPerSecond: p.bandwidthBytesPerSecond,
     dirtyRateConfidence: vm.dirtyRate.confidence,
+    ...(vm.dirtyRate.source !== undefined ? { dirtyRateSource: vm.dirtyRate.source } : {}),
     linkConfidence,
     budgetSeconds: p.completionBudgetSeconds,
   };

@@ -168,7 +168,7 @@ export interface VmView {
   readonly migrating: boolean;
   /** Guest memory. */
   readonly memoryBytes: number;
-  /** Non-zero guest memory when known (cheaper first pass). */
+  /** The guest's used memory (MemTotal − MemFree) when measured; the model adds what it leaves out. */
   readonly guestUsedBytes?: number;
   /** The launcher pod's requests, overhead included. */
   readonly requests: Resources;
@@ -185,8 +185,11 @@ export interface VmView {
   readonly budgetDiskBytes: number;
   /** Some copied bytes are a local disk's capacity (an upper bound), not the data it holds. */
   readonly localDiskBytesAssumed?: boolean;
-  /** `fallback`: nothing measured, the controller's conservative default. */
-  readonly dirtyRate: { readonly input: DirtyRateInput; readonly confidence: 'measured' | 'fallback' };
+  /**
+   * `fallback`: nothing measured, the controller's conservative default. `source`: where the rate
+   * came from (the observation layer's source names: readings-annotation, prometheus, …).
+   */
+  readonly dirtyRate: { readonly input: DirtyRateInput; readonly confidence: 'measured' | 'fallback'; readonly source?: string };
   /** Moves made by this operator, for the growing cooldown. */
   readonly moves: { readonly count: number; readonly lastMoveAtMs?: number };
   /** This operator's failed migrations of the VM since its last success; none when absent. */
@@ -294,6 +297,8 @@ export interface PredictionSummary {
   /** The bandwidth the prediction used (usable bandwidth, rounded down). */
   readonly bandwidthBytesPerSecond: number;
   readonly dirtyRateConfidence: 'measured' | 'fallback';
+  /** Where the dirty rate came from, when known. */
+  readonly dirtyRateSource?: string;
   /** `low`: a return home predicted from a stale or missing link measurement. */
   readonly linkConfidence: 'fresh' | 'low';
   /** The local disk bytes copied are capacities (an upper bound), not measured data. */

@@ -7,8 +7,11 @@
  * throttled migration waits in Pending), and deletion of an open migration as abort. It keeps
  * vmi.status.nodeName, vmi.status.migrationState and the VMI's node labels current.
  *
- * Unless told otherwise, a migration runs as long as the project's cost model predicts and fails
- * where KubeVirt would abort it.
+ * Unless told otherwise, a migration runs as long as the project's cost model predicts (fed as the
+ * operator feeds it: predicted-run.ts), optionally deviated as real migrations were in the lab, and
+ * fails where KubeVirt would abort it. KubeVirt's target node selector (target-selector.ts) decides
+ * where the target pod may go; a VMI deleted or stopped fails its migration at once; finished
+ * migrations beyond 5 per VMI are deleted, as virt-controller does.
  * Time is simulated: durations are in simulated seconds, and `realMsPerSimSecond` scales them
  * so that tests stay fast. Each reconcile is level-triggered from the objects' status.
  */
@@ -22,7 +25,8 @@ import { Resources } from '../../kube/resources.js';
 import { Controller } from '../../runtime/controller.js';
 import { Informer } from '../../runtime/informer.js';
 import { WorkQueue } from '../../runtime/workqueue.js';
-import { abortMessage, predictSimulatedRun } from './predicted-run.js';
+import { labErrorFor, predictSimulatedRun, simulatedRun, type SimulatedRun } from './predicted-run.js';
+import { migrationTargetSelector } from './target-selector.js';
 
 export interface MigrationContext {
   readonly vmi: VirtualMachineInstance;
@@ -44,6 +48,12 @@ export interface SimulatedKubevirtOptions {
   parallelOutboundMigrationsPerNode?: number;
   /** Simulated seconds a migration may wait for a schedulable target before it fails. */
   unschedulableTimeoutSeconds?: number;
+  /**
+   * Let each migration deviate from the model's prediction as real QEMU migrations did in the lab
+   * (lab-error.ts, fixed per migration), aborting those pushed past KubeVirt's budget. Off: each
+   * runs exactly as predicted.
+   */
+  labError?: boolean;
 }
 
 /** Annotation (on the migration or the VMI) that makes the simulated migration fail with its value as reason. */
@@ -70,20 +80,25 @@ const NEXT_PHASE: Partial<Record<MigrationPhase, MigrationPhase>> = {
 /** Phases that count against KubeVirt's concurrency limits (past Pending, not final). */
 const ACTIVE_PHASES = new Set(['Scheduling', 'Scheduled', 'PreparingTarget', 'TargetReady', 'Running']);
 
+/** How the cost model says this migration goes (deviated as in the lab when asked). */
+function modelRun(ctx: MigrationContext, labError: boolean): SimulatedRun {
+  const p = predictSimulatedRun(ctx.vmi, ctx.sourceNode, ctx.targetNode);
+  return simulatedRun(p, labError ? labErrorFor(ctx.migration.metadata.uid ?? ctx.migration.metadata.name ?? '') : 0);
+}
+
+function durationAnnotation(ctx: MigrationContext): number | undefined {
+  const text = ctx.migration.metadata.annotations?.[SIM_DURATION_ANNOTATION] ?? ctx.vmi.metadata.annotations?.[SIM_DURATION_ANNOTATION];
+  const n = Number(text);
+  return text !== undefined && Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
 /** An annotation wins; otherwise the cost model says how long the migration runs. */
-const defaultDuration = (ctx: MigrationContext): number => {
-  const fromAnnotation = ctx.migration.metadata.annotations?.[SIM_DURATION_ANNOTATION] ?? ctx.vmi.metadata.annotations?.[SIM_DURATION_ANNOTATION];
-  const n = Number(fromAnnotation);
-  if (fromAnnotation !== undefined && Number.isFinite(n) && n >= 0) return n;
-  return Math.min(predictSimulatedRun(ctx.vmi, ctx.sourceNode, ctx.targetNode).totalSeconds, 24 * 3600);
-};
+const defaultDuration = (labError: boolean) => (ctx: MigrationContext): number => durationAnnotation(ctx) ?? modelRun(ctx, labError).seconds;
 /** An annotation wins; otherwise KubeVirt aborts what the cost model says it would abort. */
-const defaultFailure = (ctx: MigrationContext): string | undefined =>
+const defaultFailure = (labError: boolean) => (ctx: MigrationContext): string | undefined =>
   ctx.migration.metadata.annotations?.[SIM_FAIL_ANNOTATION] ??
   ctx.vmi.metadata.annotations?.[SIM_FAIL_ANNOTATION] ??
-  (ctx.migration.metadata.annotations?.[SIM_DURATION_ANNOTATION] ?? ctx.vmi.metadata.annotations?.[SIM_DURATION_ANNOTATION]
-    ? undefined
-    : abortMessage(predictSimulatedRun(ctx.vmi, ctx.sourceNode, ctx.targetNode)));
+  (durationAnnotation(ctx) !== undefined ? undefined : modelRun(ctx, labError).failure);
 
 export class SimulatedMigrationController {
   readonly migrations: Informer<VirtualMachineInstanceMigration>;
@@ -109,6 +124,11 @@ export class SimulatedMigrationController {
       onUpsert: (m) => this.queue.add(objectKey(m)),
       onDelete: (m) => this.queue.add(objectKey(m)),
     });
+    // A VMI deleted or stopped fails its open migration at once.
+    this.vmis.addHandler({
+      onUpsert: (v) => this.requeueMigrationsOf(v),
+      onDelete: (v) => this.requeueMigrationsOf(v),
+    });
     // A migration waiting for a free slot is re-examined when another one changes.
     this.migrations.addHandler({
       onUpsert: (m) => {
@@ -129,6 +149,13 @@ export class SimulatedMigrationController {
     await Promise.all([this.migrations.stop(), this.vmis.stop(), this.nodes.stop()]);
   }
 
+  private requeueMigrationsOf(vmi: VirtualMachineInstance): void {
+    if (!vmi.metadata.deletionTimestamp && vmi.status?.phase === 'Running' && this.vmis.get(objectKey(vmi))) return;
+    for (const m of this.migrations.list()) {
+      if (m.metadata.namespace === vmi.metadata.namespace && m.spec.vmiName === vmi.metadata.name && !isMigrationFinal(m)) this.queue.add(objectKey(m));
+    }
+  }
+
   private simMs(seconds: number): number {
     return Math.max(0, seconds * this.scale);
   }
@@ -144,7 +171,7 @@ export class SimulatedMigrationController {
     if (isMigrationFinal(m)) return this.removeFinalizer(m);
 
     if (phase === '') return void (await this.setPhase(m, 'Pending'));
-    if (!vmi || vmi.status?.phase !== 'Running') return this.fail(m, vmi, 'VMI is gone or no longer running');
+    if (!vmi || vmi.metadata.deletionTimestamp || vmi.status?.phase !== 'Running') return this.fail(m, vmi, 'VMI is gone or no longer running');
 
     if (phase === 'Pending') return this.schedule(m, vmi);
 
@@ -154,7 +181,7 @@ export class SimulatedMigrationController {
     if (phase === 'Running') {
       const wait = this.simMs(this.durationOf(ctx)) - since;
       if (wait > 0) return { requeueAfterMs: wait };
-      const reason = (this.opts.failureReason ?? defaultFailure)(ctx);
+      const reason = (this.opts.failureReason ?? defaultFailure(this.opts.labError ?? false))(ctx);
       return reason ? this.fail(m, vmi, reason) : this.succeed(m, vmi);
     }
     const next = NEXT_PHASE[phase];
@@ -169,7 +196,7 @@ export class SimulatedMigrationController {
   }
 
   private durationOf(ctx: MigrationContext): number {
-    return (this.opts.durationSeconds ?? defaultDuration)(ctx);
+    return (this.opts.durationSeconds ?? defaultDuration(this.opts.labError ?? false))(ctx);
   }
 
   private context(m: VirtualMachineInstanceMigration, vmi: VirtualMachineInstance): MigrationContext | undefined {
@@ -237,17 +264,15 @@ export class SimulatedMigrationController {
     }
   }
 
-  /** Nodes the target pod could land on: addedNodeSelector, KubeVirt's own selectors, never the source. */
+  /** Nodes the target pod could land on: KubeVirt's target selector (target-selector.ts), never the source. */
   private pickTarget(m: VirtualMachineInstanceMigration, vmi: VirtualMachineInstance): Node | undefined {
     const source = this.nodes.get(vmi.status?.nodeName ?? '');
-    const arch = source?.metadata.labels?.['kubernetes.io/arch'];
-    const selector = { ...m.spec.addedNodeSelector, ...vmi.spec.nodeSelector, [KubevirtLabels.schedulable]: 'true' };
+    const selector = migrationTargetSelector(m, vmi, source?.metadata.labels ?? {});
     const candidates = this.nodes.list().filter((n) => {
       const labels = n.metadata.labels ?? {};
       if (n.metadata.name === vmi.status?.nodeName) return false;
       if (!isNodeReady(n) || n.spec?.unschedulable) return false;
       if (n.spec?.taints?.some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute')) return false;
-      if (arch && labels['kubernetes.io/arch'] !== arch) return false;
       return Object.entries(selector).every(([k, v]) => labels[k] === v);
     });
     return candidates.sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!))[0];

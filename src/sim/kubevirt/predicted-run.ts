@@ -1,36 +1,79 @@
 /**
- * How long a simulated migration runs and whether KubeVirt would abort it, from the project's cost
- * model: VMI memory, dirty rate and, for a block migration, local disks (annotations), and the client link measured on whichever end is
- * a client (the target when moving out, the source when coming home); 1 Gbit/s LAN otherwise.
+ * How long a simulated migration runs and whether KubeVirt aborts it: the project's cost model fed
+ * exactly as the operator feeds it — the same VmMeasurementReader (page-sampling readings, windows,
+ * a mean rate, else the fallback; guest used memory; local disks) and the one input function,
+ * migrationInput — over the client link measured on whichever end is a client (the target when
+ * moving out, the source when coming home; 1 Gbit/s LAN otherwise). Optionally the run deviates
+ * from the prediction as real migrations did in the lab (lab-error.ts), and is aborted when that
+ * pushes it past KubeVirt's budget.
  */
-import { diskFacts } from '../../observation/disks.js';
-import { calibratedNonZeroBytes } from '../../domain/migration/calibration.js';
+import { createHash } from 'node:crypto';
+import { migrationInput } from '../../domain/migration/model-input.js';
 import { predictMigration, type MigrationPrediction } from '../../domain/migration/predict.js';
 import { parseBytes } from '../../domain/units.js';
-import { dirtyRateFromAnnotations, guestUsedFromAnnotations, linkFromAnnotations } from '../../observation/annotations.js';
 import type { VirtualMachineInstance } from '../../kube/kubevirt.js';
 import type { Node } from '../../kube/node.js';
+import { linkFromAnnotations } from '../../observation/annotations.js';
+import { diskFacts } from '../../observation/disks.js';
+import { VmMeasurementReader } from '../../observation/vm-measurements.js';
+import { labTimeError } from './lab-error.js';
 
 const LAN_BYTES_PER_SECOND = 117.5e6;
+
+/** KubeVirt's migration settings the simulated cluster runs with (its defaults). */
+export interface SimulatedSettings {
+  readonly completionTimeoutPerGiB?: number;
+  readonly progressTimeoutSeconds?: number;
+  readonly allowAutoConverge?: boolean;
+  readonly allowPostCopy?: boolean;
+  readonly bandwidthLimitBytesPerSecond?: number;
+}
 
 export function vmiMemoryBytes(vmi: VirtualMachineInstance): number {
   const mem = vmi.spec.domain.memory?.guest ?? vmi.spec.domain.resources?.requests?.memory ?? '1Gi';
   return parseBytes(String(mem), 'spec.domain.memory.guest');
 }
 
-export function predictSimulatedRun(vmi: VirtualMachineInstance, source: Node | undefined, target: Node): MigrationPrediction {
+const reader = new VmMeasurementReader();
+
+export function predictSimulatedRun(vmi: VirtualMachineInstance, source: Node | undefined, target: Node, settings: SimulatedSettings = {}): MigrationPrediction {
   const link = linkFromAnnotations(target).value ?? (source ? linkFromAnnotations(source).value : undefined);
-  const guestUsed = guestUsedFromAnnotations(vmi).value;
-  // As the operator reads them: a block migration copies the local disks' data, and KubeVirt's budget counts only some of it.
+  const memoryBytes = vmiMemoryBytes(vmi);
+  const measured = reader.read(vmi, memoryBytes);
   const disks = diskFacts(vmi);
-  return predictMigration({
-    memoryBytes: vmiMemoryBytes(vmi),
-    ...(guestUsed !== undefined ? { guestUsedBytes: calibratedNonZeroBytes({ memoryBytes: vmiMemoryBytes(vmi), guestUsedBytes: guestUsed }) } : {}),
-    dirtyRate: dirtyRateFromAnnotations(vmi).value ?? { kind: 'constant', bytesPerSecond: 0 },
-    bandwidthBytesPerSecond: link?.bandwidthBytesPerSecond ?? LAN_BYTES_PER_SECOND,
-    blockMigrationDiskBytes: disks.copiedDiskBytes,
-    budgetDiskBytes: disks.budgetDiskBytes,
-  });
+  return predictMigration(
+    migrationInput(
+      {
+        memoryBytes,
+        ...(measured.guestUsedBytes !== undefined ? { guestUsedBytes: measured.guestUsedBytes } : {}),
+        dirtyRate: measured.dirtyRate.input,
+        copiedDiskBytes: disks.copiedDiskBytes,
+        budgetDiskBytes: disks.budgetDiskBytes,
+      },
+      { goodputBytesPerSecond: link?.bandwidthBytesPerSecond ?? LAN_BYTES_PER_SECOND },
+      settings,
+    ),
+  );
+}
+
+export interface SimulatedRun {
+  /** How long Running lasts (simulated seconds). */
+  readonly seconds: number;
+  /** KubeVirt's failure reason when it aborts the migration. */
+  readonly failure?: string;
+}
+
+/** The run as it happens: the prediction, deviated by `error` (actual ÷ predicted − 1), cut at KubeVirt's budget. */
+export function simulatedRun(p: MigrationPrediction, error = 0): SimulatedRun {
+  if (!p.completes) return { seconds: Math.min(p.totalSeconds, 24 * 3600), failure: abortMessage(p) ?? 'Live migration did not converge' };
+  const seconds = p.totalSeconds * (1 + error);
+  if (seconds > p.completionBudgetSeconds) return { seconds: p.completionBudgetSeconds, failure: abortMessage({ ...p, abortedByKubevirt: true, abortReason: 'CompletionTimeout' }) };
+  return { seconds: Math.min(seconds, 24 * 3600) };
+}
+
+/** The lab's deviation for one migration, fixed by its uid (or name). */
+export function labErrorFor(migrationId: string): number {
+  return labTimeError(createHash('sha256').update(migrationId).digest().readUInt32BE(0) / 2 ** 32);
 }
 
 /** KubeVirt's own abort message for a migration past its completion budget. */

@@ -9,7 +9,7 @@
  * bottleneck. Concurrent returns from one client would share its link; the operator's return
  * clock already sums their times (return-home.ts).
  */
-import { calibratedNonZeroBytes } from '../../domain/migration/calibration.js';
+import { migrationInput } from '../../domain/migration/model-input.js';
 import { predictMigration, type MigrationPrediction } from '../../domain/migration/predict.js';
 import type { PlacementPolicy } from '../../domain/placement/index.js';
 import type { ScenarioNode, ScenarioVm } from './types.js';
@@ -54,19 +54,22 @@ export function migrationBandwidth(source: ScenarioNode, target: ScenarioNode, o
   return options.bandwidthLimitBytesPerSecond === undefined ? link : Math.min(link, options.bandwidthLimitBytesPerSecond);
 }
 
-export function simulatedRun(vm: ScenarioVm, bandwidthBytesPerSecond: number, options: MigrationOptions): MigrationRun {
-  const prediction = predictMigration({
-    memoryBytes: vm.memoryBytes,
-    ...(vm.guestUsedBytes !== undefined ? { guestUsedBytes: calibratedNonZeroBytes({ memoryBytes: vm.memoryBytes, guestUsedBytes: vm.guestUsedBytes }) } : {}),
-    dirtyRate: vm.dirtyRate,
-    bandwidthBytesPerSecond,
-    downtimeLimitMs: options.downtimeLimitMs,
-    completionTimeoutPerGiB: options.completionTimeoutPerGiB,
-    progressTimeoutSeconds: options.progressTimeoutSeconds,
-    allowAutoConverge: options.allowAutoConverge,
-    allowPostCopy: options.allowPostCopy,
-  });
-  const base = { bandwidthBytesPerSecond, prediction };
+/** `linkBytesPerSecond`: the path as migrationBandwidth gives it (limit applied); the model runs at its goodput. */
+export function simulatedRun(vm: ScenarioVm, linkBytesPerSecond: number, options: MigrationOptions): MigrationRun {
+  // The model's one input function, as the planner calls it: what runs is what the lab validated.
+  const input = migrationInput(
+    { memoryBytes: vm.memoryBytes, ...(vm.guestUsedBytes !== undefined ? { guestUsedBytes: vm.guestUsedBytes } : {}), dirtyRate: vm.dirtyRate },
+    { goodputBytesPerSecond: linkBytesPerSecond },
+    {
+      downtimeLimitMs: options.downtimeLimitMs,
+      completionTimeoutPerGiB: options.completionTimeoutPerGiB,
+      progressTimeoutSeconds: options.progressTimeoutSeconds,
+      allowAutoConverge: options.allowAutoConverge,
+      allowPostCopy: options.allowPostCopy,
+    },
+  );
+  const prediction = predictMigration(input);
+  const base = { bandwidthBytesPerSecond: input.bandwidthBytesPerSecond, prediction };
   if (prediction.completes) return { ...base, succeeds: true, seconds: prediction.totalSeconds };
   const failure = prediction.converges ? 'AbortedByKubevirt' : 'NeverConverges';
   // totalSeconds is the budget for an aborted migration, Infinity when there is no budget.

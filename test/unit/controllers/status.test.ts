@@ -183,7 +183,7 @@ describe('placementStatus', () => {
       reason: 'OfflineCapabilityWanted',
       message: 'x'.repeat(1024),
       score: { total: 0.123, benefit: 1, cost: 0.877, parts: { offlineCapability: 1, predictedTime: -0.5, downtime: -0.376 } },
-      predicted: { seconds: 123.5, downtimeMs: 87.7, bytes: 2147483648, converges: true, dirtyRateConfidence: 'fallback' },
+      predicted: { seconds: 123.5, downtimeMs: 87.7, bytes: 2147483648, converges: true, dirtyRateConfidence: 'fallback', linkConfidence: 'fresh' },
       migration: 'ofp-vm-1-abc',
       rejected: ['pc-2', 'pc-3', 'pc-4', 'pc-5', 'pc-6'].map((node) => ({ node, reason: 'NoLinkData' })),
     });

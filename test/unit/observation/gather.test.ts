@@ -9,6 +9,7 @@ import type { NodeView, VmView } from '../../../src/domain/placement/index.js';
 import { Annotations, LEAVING_TAINT } from '../../../src/observation/annotations.js';
 import type { MigrationState, VirtualMachineInstance, VirtualMachineInstanceMigration, Volume } from '../../../src/kube/kubevirt.js';
 import type { OfflineFirstPlacement, OfflineFirstPlacementSpec } from '../../../src/kube/placement.js';
+import { placement } from './fixtures.js';
 import { PlacementLabels } from '../../../src/kube/placement.js';
 import { cloudServer, clientWorkstation } from '../../../src/sim/fixtures/nodes.js';
 import { vmiFromFixture, type VmiFixture } from '../../../src/sim/fixtures/vmis.js';
@@ -19,22 +20,6 @@ const LAUNCHER_OVERHEAD = 300 * MiB;
 const NOW = Date.UTC(2026, 0, 12, 9, 0, 0);
 const MEASURED = '2026-01-12T08:58:00Z';
 const ROOM = 'lab/room-b12';
-
-function placement(name: string, created: string, spec: Partial<OfflineFirstPlacementSpec> = {}, namespace = 'lab'): OfflineFirstPlacement {
-  return {
-    apiVersion: 'placement.offline-first.io/v1alpha1',
-    kind: 'OfflineFirstPlacement',
-    metadata: { name, namespace, creationTimestamp: created, generation: 1, uid: `uid-${namespace}-${name}` },
-    spec: {
-      mode: 'Enforce',
-      vmSelector: { matchLabels: { app: 'lab' } },
-      clientNodeSelector: { matchLabels: { 'offline-first.io/pool': 'client' } },
-      homeNodeSelector: { matchLabels: { 'offline-first.io/pool': 'cloud' } },
-      triggers: { offlineCapabilityWanted: true },
-      ...spec,
-    },
-  };
-}
 
 const room = (spec: Partial<OfflineFirstPlacementSpec> = {}) => placement('room-b12', '2026-01-10T08:00:00Z', spec);
 
@@ -315,16 +300,16 @@ describe('gather', () => {
         volumeKinds: ['containerDisk', 'cloudInitNoCloud'],
         blockMigrationDiskBytes: 0,
         budgetDiskBytes: 0,
-        dirtyRate: { input: { kind: 'constant', bytesPerSecond: FALLBACK_DIRTY_RATE_BYTES_PER_SECOND }, confidence: 'fallback' },
+        dirtyRate: { input: { kind: 'constant', bytesPerSecond: FALLBACK_DIRTY_RATE_BYTES_PER_SECOND }, confidence: 'fallback', source: 'fallback' },
         moves: { count: 0 },
       });
     });
 
-    it('uses a measured dirty rate and guest usage from the annotations, plus the non-zero memory "used" leaves out', () => {
+    it('uses a measured dirty rate and the guest usage from the annotations, naming the source, the usage raw', () => {
       const v = vmView({ vmis: [vmi('vm-1', { annotations: { [Annotations.dirtyRateWindows]: '1s=3MB/s,5s=2MB/s', [Annotations.guestUsed]: '800Mi' } })] });
-      expect(v.dirtyRate).to.deep.equal({ input: { kind: 'windows', windows: [{ seconds: 1, bytesPerSecond: 3e6 }, { seconds: 5, bytesPerSecond: 2e6 }] }, confidence: 'measured' });
-      // 2 GiB guest: its memmap (1/64 of RAM) and the lab-calibrated constant (kernel, firmware, ROMs).
-      expect(v.guestUsedBytes).to.equal(800 * MiB + (2 * GiB) / 64 + LAB_CALIBRATION.hiddenNonZeroBytes + 2 * LAB_CALIBRATION.hiddenNonZeroBytesPerGiB);
+      expect(v.dirtyRate).to.deep.equal({ input: { kind: 'windows', windows: [{ seconds: 1, bytesPerSecond: 3e6 }, { seconds: 5, bytesPerSecond: 2e6 }] }, confidence: 'measured', source: 'windows-annotation' });
+      // Raw: migrationInput adds the memmap and the lab-calibrated constant when it builds the model input.
+      expect(v.guestUsedBytes).to.equal(800 * MiB);
     });
 
     it('reads page-sampling readings as the most likely write rate into the used memory, ahead of windows and rates', () => {
@@ -343,14 +328,14 @@ describe('gather', () => {
 
     it('all-zero readings: a measured guest that dirties nothing', () => {
       const v = vmView({ vmis: [vmi('vm-1', { annotations: { [Annotations.dirtyRateReadings]: '1s=0,1s=0,1s=0' } })] });
-      expect(v.dirtyRate).to.deep.equal({ input: { kind: 'constant', bytesPerSecond: 0 }, confidence: 'measured' });
+      expect(v.dirtyRate).to.deep.equal({ input: { kind: 'constant', bytesPerSecond: 0 }, confidence: 'measured', source: 'readings-annotation' });
     });
 
-    it('unreadable readings are reported and the windows annotation is used instead', () => {
+    it('unreadable readings are reported and the next source (the mean rate) is used instead', () => {
       const g = gather(observed({ vmis: [vmi('vm-1', { annotations: { [Annotations.dirtyRateReadings]: '1s=2MB/s', [Annotations.dirtyRate]: '3MB/s' } })] }));
       expect(g.inputErrors).to.have.length(1);
       expect(describeInputProblem(g.inputErrors[0]!)).to.match(/^VMI lab\/vm-1: offline-first\.io\/dirty-rate-readings: expected CALC-TIME/);
-      expect(g.input.vms[0]!.dirtyRate).to.deep.equal({ input: { kind: 'constant', bytesPerSecond: 3e6 }, confidence: 'measured' });
+      expect(g.input.vms[0]!.dirtyRate).to.deep.equal({ input: { kind: 'constant', bytesPerSecond: 3e6 }, confidence: 'measured', source: 'rate-annotation' });
     });
 
     // [annotation, value, error]

@@ -5,12 +5,8 @@
  */
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
-import {
-  calibratedInput,
-  calibratedNonZeroBytes,
-  LAB_CALIBRATION,
-  writeRateOfReadings,
-} from '../../../../src/domain/migration/calibration.js';
+import { calibratedNonZeroBytes, LAB_CALIBRATION, writeRateOfReadings } from '../../../../src/domain/migration/calibration.js';
+import { calibratedInput } from '../../../../src/domain/migration/model-input.js';
 import { predictMigration } from '../../../../src/domain/migration/predict.js';
 import { accuracy, BOUNDARY_SHARE, evaluate, HELD_OUT_P90_MAX, QUICK_RUN_MAX_APE } from '../../../../lab/calibration/calibrate.js';
 import { readLabFile, type LabRun } from '../../../../lab/calibration/records.js';
