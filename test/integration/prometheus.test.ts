@@ -19,7 +19,8 @@ import { Annotations } from '../../src/observation/annotations.js';
 import { gather } from '../../src/observation/gather.js';
 import { PrometheusClient } from '../../src/observation/prometheus/client.js';
 import { PrometheusSource } from '../../src/observation/prometheus/source.js';
-import type { VmiSamples } from '../../src/observation/sources.js';
+import type { ExternalVmiSource } from '../../src/observation/sources.js';
+import { VmMeasurementReader } from '../../src/observation/vm-measurements.js';
 import { clientWorkstation, cloudServer } from '../../src/sim/fixtures/nodes.js';
 import { vmiFromFixture } from '../../src/sim/fixtures/vmis.js';
 import { OperatorWorld } from './operator-support.js';
@@ -31,16 +32,13 @@ const GiB = 2 ** 30;
 const cli = join(projectRoot, 'dist', 'src', 'cli.js');
 
 /**
- * What the operator's planner decides for one VM given what the source serves for it, through the
- * gatherer and planner the operator runs (the readings written as the readings annotation): a
- * 2 GiB VM on home-1, a client on the campus LAN, and a dirty-rate annotation of 1 MB/s as the next
- * source in line.
+ * What the operator's planner decides for one VM, through the gatherer and planner the operator
+ * runs, with the source behind its measurement reader as in `run --prometheus-url`: a 2 GiB VM on
+ * home-1, a client on the campus LAN, and a dirty-rate annotation of 1 MB/s as the next source in line.
  */
-function decide(samples: VmiSamples | undefined): { decision: Decision; vm: VmView } {
+function decide(external: ExternalVmiSource): { decision: Decision; vm: VmView } {
   const nowMs = Date.now();
-  const annotations: Record<string, string> = { [Annotations.dirtyRate]: '1MB/s', [Annotations.guestUsed]: '600Mi' };
-  if (samples?.dirtyRateReadings?.length) annotations[Annotations.dirtyRateReadings] = samples.dirtyRateReadings.map((r) => `1s=${r.mibPerSecond}`).join(',');
-  if (samples?.guestUsedBytes !== undefined) annotations[Annotations.guestUsed] = `${Math.round(samples.guestUsedBytes / MiB)}Mi`;
+  const annotations: Record<string, string> = { [Annotations.dirtyRate]: '1MB/s' };
   const world = new OperatorWorld(adminClient(), 'lab');
   const placement: OfflineFirstPlacement = {
     apiVersion: 'placement.offline-first.io/v1alpha1',
@@ -55,6 +53,7 @@ function decide(samples: VmiSamples | undefined): { decision: Decision; vm: VmVi
     migrations: [],
     nodes: [cloudServer('home-1', { labels: world.pool }), clientWorkstation('pc-1', { annotations: link, labels: world.pool })],
     nowMs,
+    measurements: new VmMeasurementReader(external),
   });
   return { decision: planPlacements(g.input).decisions[0]!, vm: g.input.vms[0]! };
 }
@@ -181,8 +180,9 @@ describe('Prometheus as a source, and the shipped alerts on live series (Debian 
     // Scraped every second, a constant gauge repeats: repeats closer than 3.5 s count once.
     expect(quiet.dirtyRateReadings!.length).to.be.at.most(4);
     expect(quiet.guestUsedBytes).to.equal(2 * GiB - 1400 * MiB);
-    const calm = decide(quiet);
-    expect(calm.vm.dirtyRate.confidence).to.equal('measured');
+    const calm = decide(source);
+    expect(calm.vm.dirtyRate).to.include({ confidence: 'measured', source: 'prometheus' });
+    expect(calm.vm.guestUsedBytes).to.equal(2 * GiB - 1400 * MiB);
     expect(calm.decision.action, calm.decision.message).to.equal('MoveToClient');
 
     // The guest starts dirtying 200 MiB/s, more than the 1 Gbit/s link carries.
@@ -193,7 +193,9 @@ describe('Prometheus as a source, and the shipped alerts on live series (Debian 
       return s?.dirtyRateReadings?.length && s.dirtyRateReadings.every((r) => r.mibPerSecond === 200) ? s : undefined;
     }, 30_000);
     expect(changes).to.be.greaterThan(changesBefore);
-    const stormy = decide(busy);
+    expect(busy.dirtyRateReadings!.length).to.be.greaterThan(0);
+    const stormy = decide(source);
+    expect(stormy.vm.dirtyRate.source).to.equal('prometheus');
     expect(stormy.decision.action, stormy.decision.message).to.equal('Stay');
     expect(stormy.decision.reason).to.be.oneOf(['DirtyRateTooHigh', 'WouldNotConverge']);
     expect(source.health()).to.include({ ok: true, reason: 'Ok' });
@@ -203,8 +205,8 @@ describe('Prometheus as a source, and the shipped alerts on live series (Debian 
     await eventually('health not ok', () => (source!.health().ok ? undefined : source!.health()));
     expect(source.health().reason).to.equal('Unreachable');
     await eventually('samples stale', () => (source!.samples('lab/vm-1') === undefined ? true : undefined), 10_000);
-    const fallback = decide(source.samples('lab/vm-1'));
-    expect(fallback.vm.dirtyRate.input).to.deep.include({ kind: 'constant', bytesPerSecond: 1e6 });
+    const fallback = decide(source);
+    expect(fallback.vm.dirtyRate).to.deep.include({ input: { kind: 'constant', bytesPerSecond: 1e6 }, source: 'rate-annotation' });
     expect(fallback.decision.action, fallback.decision.message).to.equal('MoveToClient');
     // The operator's own source (started from its --prometheus-* flags) says so in its log.
     if (operator) await eventually('the operator to log the unreachable Prometheus', () => (operator!.out().includes('"reason":"Unreachable"') ? true : undefined));
@@ -214,7 +216,8 @@ describe('Prometheus as a source, and the shipped alerts on live series (Debian 
     const back = await eventually('fresh samples after the restart', () => source!.samples('lab/vm-1'), 30_000);
     expect(source.health()).to.include({ ok: true });
     expect(back.dirtyRateReadings!.every((r) => r.mibPerSecond === 200)).to.equal(true);
-    expect(decide(back).decision.action).to.equal('Stay');
+    expect(back.dirtyRateReadings!.length).to.be.greaterThan(0);
+    expect(decide(source).decision.action).to.equal('Stay');
     if (operator) {
       await eventually('the operator to log its source healthy again', () => {
         const out = operator!.out();
