@@ -257,7 +257,7 @@ if (write) {
   md.push('');
   md.push('## What the model is given: what the operator would know');
   md.push('');
-  md.push('`src/domain/migration/calibration.ts` (`calibratedInput`, `LAB_CALIBRATION`) builds the input of `predictMigration` from:');
+  md.push('`src/domain/migration/model-input.ts` (`migrationInput`, the one function the planner, `predict`, the simulator and the simulated KubeVirt use too; `calibratedInput` feeds it a lab run) builds the input of `predictMigration` with the constants of `LAB_CALIBRATION` (`src/domain/migration/calibration.ts`) from:');
   md.push('');
   md.push('- **memory size** (`config.memoryMiB`);');
   md.push('- **non-zero memory** = guest used memory (`guest.usedBytes`, MemTotal − MemFree) + the kernel\'s `struct page` array (64 B per 4 KiB page = 1.5625 % of RAM, which MemTotal leaves out; fixed, not fitted) + hidden memory neither shows (kernel image, freed initramfs, firmware, option ROMs): a fitted constant plus a fitted share per GiB of RAM, never below 0. The data: an idle 2 GiB guest reports 40 MB used and QEMU sends 116 MB of normal pages (42 MB hidden); an idle 512 MiB guest 31 MB and 89 MB (50 MB hidden). Used memory grows with RAM while the hidden part shrinks, so part of "used" is zero-filled kernel memory that grows with RAM; the floor keeps large VMs at used + memmap instead of extrapolating;');
