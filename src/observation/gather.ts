@@ -162,7 +162,8 @@ export function gather(o: Observed): Gathered {
     });
   }
 
-  const open = o.migrations.filter((m) => !isMigrationFinal(m) && !m.metadata.deletionTimestamp);
+  // A migration being deleted is being aborted: it holds its slots under every limit until it ends.
+  const open = o.migrations.filter((m) => !isMigrationFinal(m));
   const openByVm = new Map(open.map((m) => [`${m.metadata.namespace}/${m.spec.vmiName}`, m]));
   const migrationsByVm = new Map<string, VirtualMachineInstanceMigration[]>();
   for (const m of o.migrations) {
@@ -187,7 +188,7 @@ export function gather(o: Observed): Gathered {
     if (!owner) continue;
     claimedBy.set(key, owner.policy.key);
     try {
-      vms.push(vmView(vmi, owner, openByVm.has(key), vmHistory(migrationsByVm.get(key) ?? []), measurements, inputErrors));
+      vms.push(vmView(vmi, owner, openByVm.has(key), vmHistory(migrationsByVm.get(key) ?? [], vmi.status?.migrationState), measurements, inputErrors));
     } catch (err) {
       inputErrors.push(vmiProblem(vmi, err instanceof Error ? err.message : String(err)));
     }

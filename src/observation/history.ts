@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FailureHistory } from '../domain/placement/index.js';
-import { isMigrationFinal, type VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
+import { isMigrationFinal, type MigrationState, type VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
 import { isOurs, PlacementAnnotations } from '../kube/placement.js';
 
 export interface VmHistory {
@@ -44,7 +44,28 @@ function newestFirst(a: VirtualMachineInstanceMigration, b: VirtualMachineInstan
 }
 
 /** The history of one VM from all migrations of it (anyone's: only the operator's count). */
-export function vmHistory(migrations: readonly VirtualMachineInstanceMigration[]): VmHistory {
+export function vmHistory(migrations: readonly VirtualMachineInstanceMigration[], vmiState?: MigrationState | null): VmHistory {
+  const history = knownHistory(migrations);
+  // A migration deleted while it ran (an abort: KubeVirt cancels it, then the object is gone) leaves
+  // its trace only in the VMI's migrationState. A failure newer than every migration still listed
+  // counts too, so an abort is backed off from like any failure, whoever reads the cluster.
+  if (!vmiState?.failed || !vmiState.migrationUid || migrations.some((m) => m.metadata.uid === vmiState.migrationUid)) return history;
+  const endMs = Date.parse(vmiState.endTimestamp ?? '');
+  if (Number.isNaN(endMs)) return history;
+  const newestEnd = Math.max(0, ...migrations.filter(isMigrationFinal).map(endedAtMs));
+  if (endMs <= newestEnd) return history;
+  const f = history.failures;
+  const target = vmiState.targetNode ?? undefined;
+  const byTarget = { ...f.byTarget };
+  // Its inputs are unknown: it counts towards the pair, which keeps the inputs of its last known failure.
+  if (target) byTarget[target] = { count: (byTarget[target]?.count ?? 0) + 1, inputs: byTarget[target]?.inputs ?? '' };
+  return {
+    moves: history.moves,
+    failures: { consecutive: f.consecutive + 1, lastFailedAtMs: endMs, jitter: jitterOf(vmiState.migrationUid), lastAttempt: f.lastAttempt, byTarget },
+  };
+}
+
+function knownHistory(migrations: readonly VirtualMachineInstanceMigration[]): VmHistory {
   const ours = migrations.filter(isOurs);
   const lastAttempt = Math.max(ours.length, ...ours.map(attemptOf));
   const finished = ours.filter(isMigrationFinal).sort(newestFirst);

@@ -110,15 +110,25 @@ export class Operator {
       this.startTerm();
       return;
     }
-    this.leading = this.elector.run({
-      onStartedLeading: (signal) => {
+    const elector = this.elector;
+    const callbacks = {
+      onStartedLeading: (signal: AbortSignal) => {
         this.log('leading', { identity: this.opts.identity });
         this.startTerm();
         return new Promise<void>((resolve) => signal.addEventListener('abort', () => void this.stopTerm().then(resolve), { once: true }));
       },
       onStoppedLeading: () => this.log('stopped leading', { identity: this.opts.identity }),
-      onNewLeader: (id) => this.log('leader is', { identity: id }),
-    });
+      onNewLeader: (id: string) => this.log('leader is', { identity: id }),
+    };
+    // A Lease lost (renewals failed past the deadline, e.g. the API server was away) ends the term;
+    // the replica then campaigns again, or a cluster-wide outage would leave every replica idle.
+    this.leading = (async () => {
+      while (!this.stopped) {
+        const end = await elector.run(callbacks);
+        if (end === 'stopped' || this.stopped) return;
+        this.log('lost the Lease; campaigning again', { identity: this.opts.identity });
+      }
+    })();
   }
 
   private startTerm(): void {

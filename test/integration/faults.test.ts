@@ -205,7 +205,7 @@ describe('faults: the operator never makes things worse', function () {
     expect(maxActing, 'replicas acting at once').to.equal(1);
   });
 
-  it('kube-apiserver and etcd restarts mid-run: watches recover, /readyz follows the API server, and the plan completes', async () => {
+  it('kube-apiserver and etcd restarts mid-run: watches recover, /readyz follows the API server, the Lease lost in the outage is won back, and the plan completes', async () => {
     const world = await begin('restart');
     const started = Date.now();
     const servers = [await world.server('server-1'), await world.server('server-2')];
@@ -214,17 +214,22 @@ describe('faults: the operator never makes things worse', function () {
     await world.startKubevirt();
     await world.placement('room', { clientBinding: { labelKey: BINDING }, concurrency: { maxPerPlacement: 3, maxPerClientNode: 1 } });
     monitor!.start();
-    const op = await world.startProcess('restart-op');
+    // With leader election: an outage longer than the renew deadline (10 s) loses the Lease.
+    const op = await world.startProcess('restart-op', true);
     await eventually('operator ready', async () => ((await op.readyz()) === 200 ? true : undefined), 30_000);
+    await eventually('operator leading', async () => ((await op.gauge('offline_first_leader')) === 1 ? true : undefined), 30_000);
     const succeeded = async () => (await world.migrations()).filter((m) => m.status?.phase === 'Succeeded').length;
 
     await eventually('3 migrations done', async () => ((await succeeded()) >= 3 ? true : undefined), 60_000);
     let t0 = Date.now();
     await plane.stopComponent('kube-apiserver');
     await eventually('/readyz 503 while the API server is down', async () => ((await op.readyz()) === 503 ? true : undefined), 30_000);
+    await eventually('the Lease lost past the renew deadline', async () => ((await op.gauge('offline_first_leader')) === 0 ? true : undefined), 30_000);
     await plane.startComponent('kube-apiserver');
     await eventually('/readyz 200 once it is back', async () => ((await op.readyz()) === 200 ? true : undefined), 30_000);
     const apiDown = (Date.now() - t0) / 1000;
+    await eventually('leading again after the outage', async () => ((await op.gauge('offline_first_leader')) === 1 ? true : undefined), 60_000);
+    const releadSeconds = (Date.now() - t0) / 1000 - apiDown;
 
     await eventually('8 migrations done', async () => ((await succeeded()) >= 8 ? true : undefined), 90_000);
     t0 = Date.now();
@@ -237,7 +242,7 @@ describe('faults: the operator never makes things worse', function () {
     // The simulated KubeVirt's informers list once at start; every further list is a relist after 410 Gone.
     const sim = world.kubevirt!.controller;
     const relists = [sim.migrations, sim.vmis, sim.nodes].reduce((sum, inf) => sum + inf.relists - 1, 0);
-    expectEachPlannedOnce('restarts', `kube-apiserver down ${apiDown.toFixed(1)} s (readyz 503 then 200), etcd down ${etcdDown.toFixed(1)} s, ${relists} relists after 410 Gone in the simulated KubeVirt's watches`, migrations, n, started);
+    expectEachPlannedOnce('restarts', `kube-apiserver down ${apiDown.toFixed(1)} s (readyz 503 then 200; the Lease lost, won back ${releadSeconds.toFixed(1)} s after), etcd down ${etcdDown.toFixed(1)} s, ${relists} relists after 410 Gone in the simulated KubeVirt's watches`, migrations, n, started);
     await op.kill('SIGTERM');
   });
 

@@ -171,9 +171,8 @@ export function checkSnapshot(
     const p = m.metadata.labels![PlacementLabels.placement]!;
     if (!byName.has(p)) violation(`orphan:${m.metadata.name}`, `open migration ${m.metadata.name} names placement ${p}, which does not exist`);
   }
-  // A migration being deleted is being aborted: the operator no longer counts it against the
-  // placement's limits (KubeVirt still counts it against its own, above).
-  const counted = ours.filter((m) => !m.metadata.deletionTimestamp);
+  // A migration being deleted is being aborted and still holds its slot until it ends: it counts.
+  const counted = ours;
   for (const p of placements) {
     const limits = placementLimits(p);
     const moves = counted.filter((m) => m.metadata.labels![PlacementLabels.placement] === p.metadata.name && directionOf(m) === 'ToClient');

@@ -109,9 +109,14 @@ export class OperatorWorld {
     for (const p of (await this.client.list<OfflineFirstPlacement>(Resources.placement, this.ns)).items) {
       await this.client.delete(Resources.placement, this.ns, p.metadata.name!);
     }
-    // Open migrations would count against KubeVirt's cluster limit in later tests' plans.
+    // Open migrations would count against KubeVirt's cluster limit in later tests' plans: abort
+    // them, and let the simulated KubeVirt finish the aborts before it stops.
     for (const m of await this.migrations()) {
       if (!isMigrationFinal(m) && !m.metadata.deletionTimestamp) await this.client.delete(Resources.migration, this.ns, m.metadata.name!);
+    }
+    if (this.kubevirt) {
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && (await this.migrations()).some((m) => !isMigrationFinal(m))) await new Promise((r) => setTimeout(r, 100));
     }
     await this.kubevirt?.stop();
     this.kubevirt = undefined;

@@ -461,7 +461,6 @@ describe('gather', () => {
     const closed: [string, VirtualMachineInstanceMigration][] = [
       ['succeeded', migration('m', 'vm-1', { phase: 'Succeeded', ours: 'ToClient', target: 'pc-1' })],
       ['failed', migration('m', 'vm-1', { phase: 'Failed', ours: 'ToClient', target: 'pc-1' })],
-      ['being deleted', migration('m', 'vm-1', { phase: 'Running', ours: 'ToClient', target: 'pc-1', deleting: true })],
       ['of a same-named VMI in another namespace', migration('m', 'vm-1', { phase: 'Running', namespace: 'exams' })],
     ];
     for (const [what, m] of closed) {
@@ -471,6 +470,12 @@ describe('gather', () => {
         expect(g.input.inFlight.filter((f) => f.vmKey === 'lab/vm-1')).to.deep.equal([]);
       });
     }
+
+    it('counts a migration being deleted (KubeVirt is aborting it) as open until it ends: it still holds its slots', () => {
+      const g = gather(observed({ migrations: [migration('m', 'vm-1', { phase: 'Running', ours: 'ToClient', target: 'pc-1', deleting: true })] }));
+      expect(g.input.vms[0]!.migrating).to.equal(true);
+      expect(g.input.inFlight.filter((f) => f.vmKey === 'lab/vm-1')).to.have.length(1);
+    });
 
     // [what, the VMI's migration state, migrating]
     const states: [string, MigrationState, boolean][] = [

@@ -68,6 +68,17 @@ describe('vmHistory: a VM\'s migrations as the cluster holds them', () => {
     expect(vmHistory([m('old-1', { phase: 'Succeeded' }), m('old-2', { phase: 'Failed' })]).failures.lastAttempt).to.equal(2);
   });
 
+  it('counts a failure that only the VMI remembers (a migration deleted on abort) on top of the listed ones', () => {
+    const listed = [m('a1', { phase: 'Failed', attempt: 1, target: 'pc-1', inputs: 'x', endedAt: '2026-01-12T07:10:00Z' })];
+    const aborted = { migrationUid: 'uid-gone', failed: true, targetNode: 'pc-1', endTimestamp: '2026-01-12T07:20:00Z' };
+    const h = vmHistory(listed, aborted);
+    expect(h.failures).to.deep.include({ consecutive: 2, lastFailedAtMs: Date.parse('2026-01-12T07:20:00Z'), jitter: jitterOf('uid-gone') });
+    expect(h.failures.byTarget['pc-1']).to.deep.equal({ count: 2, inputs: 'x' });
+    // Older than what is listed, or the listed migration itself, or a success: nothing to add.
+    expect(vmHistory(listed, { ...aborted, endTimestamp: '2026-01-12T07:00:00Z' }).failures.consecutive).to.equal(1);
+    expect(vmHistory(listed, { ...aborted, failed: false, completed: true }).failures.consecutive).to.equal(1);
+  });
+
   it('gives every failure its own jitter in [0, 1), the same on every replica', () => {
     const values = ['a', 'b', 'ofp-vm-1-0123456789', 'ofp-vm-2-0123456789'].map(jitterOf);
     for (const v of values) expect(v).to.be.within(0, 1 - 1e-12);
