@@ -45,6 +45,7 @@ const specs: FlagSpecs = {
   report: { kind: 'string', value: 'FILE', help: 'write a self-contained report with charts: FILE.html or FILE.svg' },
   timeline: { kind: 'string', value: 'MODE', help: 'summary (default: the first 40 lines per strategy), full, or none' },
   'print-scenario': { kind: 'boolean', help: 'print the built-in scenario\'s YAML and exit' },
+  'lab-error': { kind: 'boolean', help: "let each migration deviate from the prediction as real QEMU migrations did in the lab (default: exactly as predicted)" },
   help: { kind: 'boolean', help: 'show this help' },
 };
 
@@ -163,7 +164,8 @@ export async function run(args: readonly string[]): Promise<number> {
   const { scenario, source } = loadScenario(flags);
 
   const started = performance.now();
-  const runs = strategies.map((name) => simulate(scenario, strategyOf(name), { onProgress: progressReporter(name, scenario) }));
+  const labError = flags.booleans.has('lab-error');
+  const runs = strategies.map((name) => simulate(scenario, strategyOf(name), { onProgress: progressReporter(name, scenario), labError }));
   const elapsedSeconds = (performance.now() - started) / 1000;
 
   if (flags.booleans.has('json')) process.stdout.write(`${toJson(simulationDocument(scenario, runs))}\n`);

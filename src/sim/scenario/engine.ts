@@ -7,6 +7,7 @@
  * A client that leaves takes the VMs still on it offline ("caught by departure") and fails the
  * migrations it was part of.
  */
+import { labErrorFor } from '../kubevirt/predicted-run.js';
 import { bytesSentBy, migrationBandwidth, simulatedRun, type MigrationFailure } from './migration-run.js';
 import { RunRecorder } from './recorder.js';
 import { RefusedMoves } from './refused-moves.js';
@@ -30,6 +31,11 @@ const RANK: Record<Happening['kind'], number> = { 'migration-end': 0, leave: 1, 
 export interface SimulateOptions {
   /** Called now and then with the share of simulated time done (0..1). */
   readonly onProgress?: (done: number) => void;
+  /**
+   * Each migration deviates from the model as real QEMU migrations did in the lab (lab-error.ts;
+   * fixed per VM and migration), so "slower than predicted" and aborts near the budget can happen.
+   */
+  readonly labError?: boolean;
 }
 
 export function simulate(scenario: Scenario, strategy: Strategy, opts: SimulateOptions = {}): SimulationRun {
@@ -56,7 +62,10 @@ class Simulation {
     this.endMs = scenario.startMs + scenario.horizonMs;
   }
 
+  private labError = false;
+
   run(opts: SimulateOptions): SimulationRun {
+    this.labError = opts.labError ?? false;
     const { startMs, stepMs, horizonMs } = this.scenario;
     this.scheduleSessions();
     for (let t = startMs; t <= this.endMs; t += stepMs) this.queue.push(t, RANK.step, { kind: 'step' });
@@ -178,8 +187,9 @@ class Simulation {
     if (!vm || vm.migration) throw new Error(`strategy ${this.strategy.name} started a migration of ${req.vmKey}, which is unknown or already migrating`);
     const source = this.world.node(vm.node).spec;
     const target = this.world.node(req.target).spec;
-    const run = simulatedRun(vm.spec, migrationBandwidth(source, target, req.options), req.options);
     const id = this.world.newMigrationId();
+    const error = this.labError ? labErrorFor(`${req.vmKey}#${id}`) : 0;
+    const run = simulatedRun(vm.spec, migrationBandwidth(source, target, req.options), req.options, error);
     const endMs = Number.isFinite(run.seconds) ? atMs + run.seconds * 1000 : undefined;
     const m: OpenMigration = {
       id,

@@ -54,8 +54,12 @@ export function migrationBandwidth(source: ScenarioNode, target: ScenarioNode, o
   return options.bandwidthLimitBytesPerSecond === undefined ? link : Math.min(link, options.bandwidthLimitBytesPerSecond);
 }
 
-/** `linkBytesPerSecond`: the path as migrationBandwidth gives it (limit applied); the model runs at its goodput. */
-export function simulatedRun(vm: ScenarioVm, linkBytesPerSecond: number, options: MigrationOptions): MigrationRun {
+/**
+ * `linkBytesPerSecond`: the path as migrationBandwidth gives it (limit applied); the model runs at its
+ * goodput. `error`: how far the real migration deviates from the prediction (actual ÷ predicted − 1,
+ * e.g. drawn from the lab's held-out runs); one pushed past KubeVirt's budget is aborted there.
+ */
+export function simulatedRun(vm: ScenarioVm, linkBytesPerSecond: number, options: MigrationOptions, error = 0): MigrationRun {
   // The model's one input function, as the planner calls it: what runs is what the lab validated.
   const input = migrationInput(
     { memoryBytes: vm.memoryBytes, ...(vm.guestUsedBytes !== undefined ? { guestUsedBytes: vm.guestUsedBytes } : {}), dirtyRate: vm.dirtyRate },
@@ -70,7 +74,11 @@ export function simulatedRun(vm: ScenarioVm, linkBytesPerSecond: number, options
   );
   const prediction = predictMigration(input);
   const base = { bandwidthBytesPerSecond: input.bandwidthBytesPerSecond, prediction };
-  if (prediction.completes) return { ...base, succeeds: true, seconds: prediction.totalSeconds };
+  if (prediction.completes) {
+    const seconds = prediction.totalSeconds * (1 + error);
+    if (seconds <= prediction.completionBudgetSeconds) return { ...base, succeeds: true, seconds };
+    return { ...base, succeeds: false, failure: 'AbortedByKubevirt', seconds: prediction.completionBudgetSeconds };
+  }
   const failure = prediction.converges ? 'AbortedByKubevirt' : 'NeverConverges';
   // totalSeconds is the budget for an aborted migration, Infinity when there is no budget.
   return { ...base, succeeds: false, failure, seconds: prediction.totalSeconds };

@@ -8,7 +8,8 @@ import { expect } from 'chai';
 import { LAB_CALIBRATION } from '../../../../src/domain/migration/calibration.js';
 import { simulationDocument, toJson } from '../../../../src/sim/scenario/json-output.js';
 import type { MigrationRecord, SimulationRun } from '../../../../src/sim/scenario/results.js';
-import { runOf, scenarioOf, tinyDoc, type Doc } from './support.js';
+import { simulate } from '../../../../src/sim/scenario/engine.js';
+import { runOf, scenarioOf, strategy, tinyDoc, type Doc } from './support.js';
 
 const T0 = Date.parse('2026-11-25T08:00:00Z');
 const at = (hhmm: string): number => Date.parse(`2026-11-25T${hhmm}:00Z`);
@@ -140,5 +141,18 @@ describe('simulator: engine', () => {
   it('gives the same result twice', () => {
     const s = scenarioOf(tinyDoc());
     expect(toJson(simulationDocument(s, [runOf(s, 'offline-first')]))).to.equal(toJson(simulationDocument(s, [runOf(s, 'offline-first')])));
+  });
+});
+
+describe('simulator: migrations deviating as they did in the lab (--lab-error)', () => {
+  it('runs some offline-first migrations slower than predicted, the same ones on every run, and none without it', () => {
+    const scenario = scenarioOf(tinyDoc());
+    const exact = simulate(scenario, strategy('offline-first'));
+    const deviated = [simulate(scenario, strategy('offline-first'), { labError: true }), simulate(scenario, strategy('offline-first'), { labError: true })];
+    expect(exact.summary.slowerThanPredicted).to.equal(0);
+    expect(deviated[0]!.summary.migrations.started).to.be.greaterThan(0);
+    const seconds = (r: SimulationRun) => r.migrations.map((m) => m.seconds);
+    expect(seconds(deviated[0]!)).to.deep.equal(seconds(deviated[1]!));
+    expect(seconds(deviated[0]!)).to.not.deep.equal(seconds(exact));
   });
 });
