@@ -110,3 +110,32 @@ export function isMigrationFinal(m: VirtualMachineInstanceMigration): boolean {
 export function vmiCondition(vmi: VirtualMachineInstance, type: string): Condition | undefined {
   return vmi.status?.conditions?.find((c) => c.type === type);
 }
+
+/** spec.configuration.migrations of the KubeVirt resource (MigrationConfiguration); values as the API server holds them. */
+export interface KubevirtMigrationConfiguration {
+  parallelMigrationsPerCluster?: unknown;
+  parallelOutboundMigrationsPerNode?: unknown;
+  bandwidthPerMigration?: unknown;
+  completionTimeoutPerGiB?: unknown;
+  progressTimeout?: unknown;
+  maxDowntimeMs?: unknown;
+  allowAutoConverge?: unknown;
+  allowPostCopy?: unknown;
+}
+
+/** kubevirt.io/v1 KubeVirt: the cluster's KubeVirt installation (usually one, in namespace kubevirt). */
+export interface KubeVirt extends KubeObject {
+  spec?: { configuration?: { migrations?: KubevirtMigrationConfiguration } };
+}
+
+/** migrations.kubevirt.io/v1alpha1 MigrationPolicy (cluster-scoped). */
+export interface MigrationPolicy extends KubeObject {
+  spec?: {
+    selectors?: { namespaceSelector?: Record<string, string>; virtualMachineInstanceSelector?: Record<string, string> };
+    allowAutoConverge?: unknown;
+    bandwidthPerMigration?: unknown;
+    completionTimeoutPerGiB?: unknown;
+    maxDowntimeMs?: unknown;
+    allowPostCopy?: unknown;
+  };
+}

@@ -41,6 +41,7 @@ export const Resources = {
   vmi: r('kubevirt.io', 'v1', 'virtualmachineinstances', 'VirtualMachineInstance', true),
   migration: r('kubevirt.io', 'v1', 'virtualmachineinstancemigrations', 'VirtualMachineInstanceMigration', true),
   migrationPolicy: r('migrations.kubevirt.io', 'v1alpha1', 'migrationpolicies', 'MigrationPolicy', false),
+  kubevirt: r('kubevirt.io', 'v1', 'kubevirts', 'KubeVirt', true),
   placement: r('placement.offline-first.io', 'v1alpha1', 'offlinefirstplacements', 'OfflineFirstPlacement', true),
   subjectAccessReview: r('authorization.k8s.io', 'v1', 'subjectaccessreviews', 'SubjectAccessReview', false),
 } as const;

@@ -7,12 +7,14 @@
 import type { InFlightMigration, NodeView, PlacementPolicy, PlanInput, VmView } from '../domain/placement/index.js';
 import { parseBytes } from '../domain/units.js';
 import { departureFromNode, LEAVING_TAINT, linkFromAnnotations } from './annotations.js';
-import { isMigrationFinal, vmiCondition, type VirtualMachineInstance, type VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
+import { clusterMigrationSettings, effectiveSettings, type KubevirtMigrationConfig, type KubevirtMigrationPolicy } from '../domain/migration/kubevirt-settings.js';
+import { isMigrationFinal, vmiCondition, type KubeVirt, type MigrationPolicy, type VirtualMachineInstance, type VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
 import { isNodeReady, type Node } from '../kube/node.js';
 import { objectKey } from '../kube/objects.js';
 import { PlacementLabels, type OfflineFirstPlacement } from '../kube/placement.js';
 import { matchesSelector } from '../kube/selectors.js';
 import { diskFacts } from './disks.js';
+import { kubevirtMigrationConfig, migrationPolicy } from './kubevirt-settings.js';
 import { vmHistory, type VmHistory } from './history.js';
 import { placementPolicy } from './placement-policy.js';
 import { VmMeasurementReader } from './vm-measurements.js';
@@ -27,7 +29,18 @@ export interface Observed {
   migrations: readonly VirtualMachineInstanceMigration[];
   nodes: readonly Node[];
   nowMs: number;
+  /** Used when no KubeVirt resource is observed (`kubevirt` absent or empty); KubeVirt's defaults otherwise. */
   clusterLimits?: { parallelMigrationsPerCluster: number; parallelOutboundMigrationsPerNode: number };
+  /**
+   * KubeVirt resources (kubevirt.io/v1): the oldest one's spec.configuration.migrations, and the
+   * MigrationPolicies with the VMI's namespace labels, give each VM the settings KubeVirt will use.
+   * Without a KubeVirt resource and a matching policy, a VM's predictions use its placement's
+   * spec.migration as before.
+   */
+  kubevirt?: readonly KubeVirt[];
+  migrationPolicies?: readonly MigrationPolicy[];
+  /** For the policies' namespaceSelector. */
+  namespaces?: readonly { metadata: { name?: string; labels?: Record<string, string> } }[];
   /**
    * The last usable link measurement per node, kept by the caller across plans: a leaving client
    * whose link annotation became unreadable is brought home with it (stale, so low confidence).
@@ -56,7 +69,7 @@ export interface Gathered {
 
 /** A value on a Node or VMI the operator could not use, and what it did instead. */
 export interface InputProblem {
-  kind: 'Node' | 'VirtualMachineInstance' | 'OfflineFirstPlacement';
+  kind: 'Node' | 'VirtualMachineInstance' | 'OfflineFirstPlacement' | 'KubeVirt' | 'MigrationPolicy';
   namespace?: string;
   name: string;
   message: string;
@@ -173,6 +186,25 @@ export function gather(o: Observed): Gathered {
     else migrationsByVm.set(key, [m]);
   }
 
+  // KubeVirt's migration settings: the cluster's, and the policies to match per VMI.
+  const kubevirt = [...(o.kubevirt ?? [])]
+    .filter((k) => !k.metadata.deletionTimestamp)
+    .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || objectKey(a).localeCompare(objectKey(b)))[0];
+  let clusterConfig: KubevirtMigrationConfig | undefined;
+  if (kubevirt) {
+    const parsed = kubevirtMigrationConfig(kubevirt);
+    clusterConfig = parsed.value;
+    for (const message of parsed.errors) inputErrors.push({ kind: 'KubeVirt', ...(kubevirt.metadata.namespace ? { namespace: kubevirt.metadata.namespace } : {}), name: kubevirt.metadata.name ?? '', message });
+  }
+  const policies: KubevirtMigrationPolicy[] = [];
+  for (const p of o.migrationPolicies ?? []) {
+    const parsed = migrationPolicy(p);
+    if (parsed.value) policies.push(parsed.value);
+    for (const message of parsed.errors) inputErrors.push({ kind: 'MigrationPolicy', name: p.metadata.name ?? '', message });
+  }
+  const clusterSettings = clusterConfig ? clusterMigrationSettings(clusterConfig) : undefined;
+  const namespaceLabels = new Map((o.namespaces ?? []).map((n) => [n.metadata.name ?? '', n.metadata.labels]));
+
   const vms: VmView[] = [];
   const measurements = o.measurements ?? new VmMeasurementReader();
   const claimedBy = new Map<string, string>();
@@ -187,8 +219,11 @@ export function gather(o: Observed): Gathered {
     }
     if (!owner) continue;
     claimedBy.set(key, owner.policy.key);
+    const settings = effectiveSettings(clusterConfig, policies, vmi.metadata.labels, namespaceLabels.get(ns));
+    const migrationSettings = clusterConfig !== undefined || settings.policy !== undefined ? settings : undefined;
     try {
-      vms.push(vmView(vmi, owner, openByVm.has(key), vmHistory(migrationsByVm.get(key) ?? [], vmi.status?.migrationState), measurements, inputErrors));
+      const view = vmView(vmi, owner, openByVm.has(key), vmHistory(migrationsByVm.get(key) ?? [], vmi.status?.migrationState), measurements, inputErrors);
+      vms.push(migrationSettings ? { ...view, migrationSettings } : view);
     } catch (err) {
       inputErrors.push(vmiProblem(vmi, err instanceof Error ? err.message : String(err)));
     }
@@ -219,7 +254,9 @@ export function gather(o: Observed): Gathered {
       nodes,
       vms,
       inFlight,
-      clusterLimits: o.clusterLimits ?? { parallelMigrationsPerCluster: 5, parallelOutboundMigrationsPerNode: 2 },
+      clusterLimits: clusterSettings
+        ? { parallelMigrationsPerCluster: clusterSettings.parallelMigrationsPerCluster, parallelOutboundMigrationsPerNode: clusterSettings.parallelOutboundMigrationsPerNode }
+        : (o.clusterLimits ?? { parallelMigrationsPerCluster: 5, parallelOutboundMigrationsPerNode: 2 }),
     },
     placements,
     problems,

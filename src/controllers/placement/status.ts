@@ -54,6 +54,7 @@ function decisionStatus(d: Decision, migration: string | undefined): DecisionSta
       dirtyRateConfidence: d.prediction.dirtyRateConfidence,
       ...(d.prediction.dirtyRateSource !== undefined ? { dirtyRateSource: d.prediction.dirtyRateSource } : {}),
       linkConfidence: d.prediction.linkConfidence,
+      ...(d.prediction.migrationPolicy !== undefined ? { migrationPolicy: d.prediction.migrationPolicy } : {}),
     };
   }
   if (d.returnNode) s.returnNode = d.returnNode;

@@ -45,8 +45,28 @@ function dirtyRateSignature(input: DirtyRateInput): string {
   }
 }
 
-function migrationOptionsSignature(policy: PlacementPolicy): string {
-  const m = policy.migration;
+/**
+ * The options a VM's migrations run with, in this precedence: KubeVirt's effective settings for
+ * the VM (its KubeVirt resource's spec.configuration.migrations with KubeVirt's defaults, overridden
+ * by the MigrationPolicy KubeVirt matches to the VMI) when a KubeVirt resource or a matching policy
+ * exists; the placement's spec.migration otherwise. The placement's bandwidth limit still caps the
+ * usable bandwidth the planner works with (the node filters use it); KubeVirt's
+ * bandwidthPerMigration (0 = unlimited) caps it further.
+ */
+export function vmMigrationOptions(vm: VmView, policy: PlacementPolicy): PlacementPolicy['migration'] {
+  const s = vm.migrationSettings;
+  if (!s) return policy.migration;
+  return {
+    ...(s.bandwidthPerMigrationBytesPerSecond > 0 ? { bandwidthLimitBytesPerSecond: s.bandwidthPerMigrationBytesPerSecond } : {}),
+    allowAutoConverge: s.allowAutoConverge,
+    allowPostCopy: s.allowPostCopy,
+    downtimeLimitMs: s.maxDowntimeMs ?? policy.migration.downtimeLimitMs,
+    completionTimeoutPerGiB: s.completionTimeoutPerGiB,
+    progressTimeoutSeconds: s.progressTimeoutSeconds,
+  };
+}
+
+function migrationOptionsSignature(m: PlacementPolicy['migration']): string {
   return `${m.downtimeLimitMs}|${m.completionTimeoutPerGiB}|${m.progressTimeoutSeconds}|${m.allowAutoConverge ? 1 : 0}|${m.allowPostCopy ? 1 : 0}`;
 }
 
@@ -73,22 +93,23 @@ export class PredictionCache {
   runs = 0;
 
   forVm(vm: VmView, policy: PlacementPolicy): VmCostModel {
-    let options = this.optionSignatures.get(policy);
+    const m = vmMigrationOptions(vm, policy);
+    let options = vm.migrationSettings ? migrationOptionsSignature(m) : this.optionSignatures.get(policy);
     if (options === undefined) {
-      options = migrationOptionsSignature(policy);
+      options = migrationOptionsSignature(m);
       this.optionSignatures.set(policy, options);
     }
+    const limit = vm.migrationSettings ? m.bandwidthLimitBytesPerSecond : undefined;
     const dirtying = dirtyRateSignature(vm.dirtyRate.input);
     const profile = `${vm.memoryBytes}|${vm.guestUsedBytes ?? ''}|${vm.blockMigrationDiskBytes}|${vm.budgetDiskBytes}|${dirtying}|${options}|`;
-    const m = policy.migration;
     return {
       predict: (usable) => {
-        const bandwidthBytesPerSecond = bandwidthBucket(usable);
+        const bandwidthBytesPerSecond = bandwidthBucket(limit === undefined ? usable : Math.min(usable, limit));
         const key = profile + bandwidthBytesPerSecond;
         let p = this.predictions.get(key);
         if (p === undefined) {
           this.runs++;
-          // The usable bandwidth has the placement's limit applied already.
+          // The usable bandwidth has the placement's (and KubeVirt's) limit applied already.
           p = predictMigration(
             migrationInput(measuredVm(vm), { goodputBytesPerSecond: bandwidthBytesPerSecond }, {
               downtimeLimitMs: m.downtimeLimitMs,
@@ -127,8 +148,9 @@ export function costRejection(p: MigrationPrediction, thresholds: PlacementPolic
  * can stop at the first one. The model is monotone in bandwidth without auto-converge (its property
  * tests); its throttle and the post-copy switch break that, so then every candidate is predicted.
  */
-export function holdsForLowerBandwidth(reason: RejectionReason, policy: PlacementPolicy): boolean {
-  if (policy.migration.allowAutoConverge || policy.migration.allowPostCopy) return false;
+export function holdsForLowerBandwidth(reason: RejectionReason, policy: PlacementPolicy, vm?: VmView): boolean {
+  const m = vm ? vmMigrationOptions(vm, policy) : policy.migration;
+  if (m.allowAutoConverge || m.allowPostCopy) return false;
   return reason === Reasons.WouldNotConverge || reason === Reasons.KubevirtWouldAbort || reason === Reasons.PredictedTimeTooLong;
 }
 
@@ -150,5 +172,6 @@ export function predictionSummary(
     ...(vm.dirtyRate.source !== undefined ? { dirtyRateSource: vm.dirtyRate.source } : {}),
     linkConfidence,
     budgetSeconds: p.completionBudgetSeconds,
+    ...(vm.migrationSettings?.policy !== undefined ? { migrationPolicy: vm.migrationSettings.policy } : {}),
   };
 }

@@ -157,7 +157,7 @@ export function moveCandidates(vm: VmView, source: MoveSource, requirement: CpuR
     const p = cost.predict(usable);
     const refused = costRejection(p, thresholds);
     if (refused) {
-      if (holdsForLowerBandwidth(refused, policy)) {
+      if (holdsForLowerBandwidth(refused, policy, vm)) {
         rejectTail(i, refused);
         break;
       }

@@ -5,6 +5,7 @@
  * that capacity and KubeVirt's concurrency limits are shared.
  */
 import type { DirtyRateInput, MigrationMode } from '../migration/predict.js';
+import type { EffectiveMigrationSettings } from '../migration/kubevirt-settings.js';
 import type { Reason, RejectionReason } from './reasons.js';
 import type { InvalidInput } from './input-checks.js';
 
@@ -194,6 +195,12 @@ export interface VmView {
   readonly moves: { readonly count: number; readonly lastMoveAtMs?: number };
   /** This operator's failed migrations of the VM since its last success; none when absent. */
   readonly failures?: FailureHistory;
+  /**
+   * The settings KubeVirt will migrate this VM with (its KubeVirt resource, then the matching
+   * MigrationPolicy, named in `policy`). Absent when neither exists: the placement's spec.migration
+   * stands in.
+   */
+  readonly migrationSettings?: EffectiveMigrationSettings;
 }
 
 /** From the operator's finished migrations in the cluster (failures.ts reads it). */
@@ -305,6 +312,8 @@ export interface PredictionSummary {
   readonly localDiskBytesAssumed?: boolean;
   /** KubeVirt's completion budget in seconds (Infinity when disabled). */
   readonly budgetSeconds: number;
+  /** The MigrationPolicy whose settings KubeVirt will use (and the prediction used). */
+  readonly migrationPolicy?: string;
 }
 
 export interface RejectedCandidate {

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { describeInputProblem, FALLBACK_DIRTY_RATE_BYTES_PER_SECOND, gather, type Observed } from '../../../src/observation/gather.js';
 import type { NodeView, VmView } from '../../../src/domain/placement/index.js';
 import { Annotations, LEAVING_TAINT } from '../../../src/observation/annotations.js';
-import type { MigrationState, VirtualMachineInstance, VirtualMachineInstanceMigration, Volume } from '../../../src/kube/kubevirt.js';
+import type { KubeVirt, MigrationPolicy, MigrationState, VirtualMachineInstance, VirtualMachineInstanceMigration, Volume } from '../../../src/kube/kubevirt.js';
 import type { OfflineFirstPlacement, OfflineFirstPlacementSpec } from '../../../src/kube/placement.js';
 import { placement } from './fixtures.js';
 import { PlacementLabels } from '../../../src/kube/placement.js';
@@ -512,6 +512,66 @@ describe('gather', () => {
         { phase: 'Succeeded', phaseTransitionTimestamp: '2026-01-12T07:04:00Z' },
       ];
       expect(vmView({ migrations: [m] }).moves).to.deep.equal({ count: 1, lastMoveAtMs: Date.UTC(2026, 0, 12, 7, 4) });
+    });
+  });
+
+  describe("KubeVirt's migration settings", () => {
+    const kubevirt = (migrations: Record<string, unknown>): KubeVirt => ({
+      apiVersion: 'kubevirt.io/v1',
+      kind: 'KubeVirt',
+      metadata: { name: 'kubevirt', namespace: 'kubevirt', creationTimestamp: '2026-01-01T00:00:00Z' },
+      spec: { configuration: { migrations } },
+    });
+    const policy = (name: string, spec: NonNullable<MigrationPolicy['spec']>): MigrationPolicy => ({ apiVersion: 'migrations.kubevirt.io/v1alpha1', kind: 'MigrationPolicy', metadata: { name }, spec });
+    const namespaces = [{ metadata: { name: 'lab', labels: { 'kubernetes.io/metadata.name': 'lab', site: 'b12' } } }];
+
+    it("leaves the VM without settings (the placement's stand in) and the limits as given when there is no KubeVirt resource and no matching policy", () => {
+      const o = { clusterLimits: { parallelMigrationsPerCluster: 7, parallelOutboundMigrationsPerNode: 3 }, migrationPolicies: [policy('other', { selectors: { virtualMachineInstanceSelector: { app: 'other' } } })], namespaces };
+      expect(vmView(o).migrationSettings).to.equal(undefined);
+      expect(gather(observed(o)).input.clusterLimits).to.deep.equal({ parallelMigrationsPerCluster: 7, parallelOutboundMigrationsPerNode: 3 });
+    });
+
+    it("takes the KubeVirt resource's values and defaults, and its limits for the plan", () => {
+      const o = { kubevirt: [kubevirt({ completionTimeoutPerGiB: 50, parallelMigrationsPerCluster: 1, bandwidthPerMigration: '64Mi' })] };
+      expect(vmView(o).migrationSettings).to.deep.equal({
+        parallelMigrationsPerCluster: 1,
+        parallelOutboundMigrationsPerNode: 2,
+        bandwidthPerMigrationBytesPerSecond: 64 * MiB,
+        completionTimeoutPerGiB: 50,
+        progressTimeoutSeconds: 150,
+        allowAutoConverge: false,
+        allowPostCopy: false,
+      });
+      expect(gather(observed(o)).input.clusterLimits).to.deep.equal({ parallelMigrationsPerCluster: 1, parallelOutboundMigrationsPerNode: 2 });
+    });
+
+    it('overrides them with the policy KubeVirt matches by VMI and namespace labels, and names it', () => {
+      const o = {
+        kubevirt: [kubevirt({ completionTimeoutPerGiB: 50 })],
+        migrationPolicies: [
+          policy('by-app', { selectors: { virtualMachineInstanceSelector: { app: 'lab' } }, completionTimeoutPerGiB: 300 }),
+          policy('by-app-and-site', { selectors: { virtualMachineInstanceSelector: { app: 'lab' }, namespaceSelector: { site: 'b12' } }, allowPostCopy: true }),
+        ],
+        namespaces,
+      };
+      const s = vmView(o).migrationSettings;
+      expect([s?.policy, s?.completionTimeoutPerGiB, s?.allowPostCopy]).to.deep.equal(['by-app-and-site', 50, true]);
+    });
+
+    it('reports unreadable values naming the field, and uses the defaults for them', () => {
+      const o = {
+        kubevirt: [kubevirt({ completionTimeoutPerGiB: 'soon', allowPostCopy: 'yes', bandwidthPerMigration: '64 parsecs' })],
+        migrationPolicies: [policy('bad', { selectors: { virtualMachineInstanceSelector: { app: 'lab' } }, maxDowntimeMs: -3 })],
+        namespaces,
+      };
+      const g = gather(observed(o));
+      const lines = g.inputErrors.map(describeInputProblem);
+      expect(lines.some((l) => l.startsWith('KubeVirt kubevirt/kubevirt: spec.configuration.migrations.completionTimeoutPerGiB'))).to.equal(true);
+      expect(lines.some((l) => l.includes('spec.configuration.migrations.allowPostCopy'))).to.equal(true);
+      expect(lines.some((l) => l.includes('spec.configuration.migrations.bandwidthPerMigration'))).to.equal(true);
+      expect(lines.some((l) => l.startsWith('MigrationPolicy bad: spec.maxDowntimeMs'))).to.equal(true);
+      const s = g.input.vms[0]!.migrationSettings;
+      expect([s?.completionTimeoutPerGiB, s?.allowPostCopy, s?.policy, s?.maxDowntimeMs]).to.deep.equal([150, false, 'bad', undefined]);
     });
   });
 });
