@@ -5,9 +5,10 @@
  */
 import type { KubeClient } from '../kube/client.js';
 import { EventRecorder } from '../kube/events.js';
-import type { VirtualMachineInstance, VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
+import { servedOptionalResources } from '../kube/discovery.js';
+import type { KubeVirt, MigrationPolicy, VirtualMachineInstance, VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
 import type { Node } from '../kube/node.js';
-import { objectKey } from '../kube/objects.js';
+import { objectKey, type KubeObject } from '../kube/objects.js';
 import { PlacementLabels, type OfflineFirstPlacement } from '../kube/placement.js';
 import { Resources } from '../kube/resources.js';
 import { OperatorMetrics } from '../observability/metrics.js';
@@ -44,6 +45,11 @@ export class Operator {
   readonly vmis: Informer<VirtualMachineInstance>;
   readonly migrations: Informer<VirtualMachineInstanceMigration>;
   readonly nodes: Informer<Node>;
+  /** KubeVirt's migration settings: started only when their resources are served (no KubeVirt CRD, no policies: defaults). */
+  readonly kubevirts: Informer<KubeVirt>;
+  readonly migrationPolicies: Informer<MigrationPolicy>;
+  readonly namespaces: Informer<KubeObject>;
+  private started: Informer<never>[] = [];
   readonly reconciler: PlacementReconciler;
   private readonly follower: MigrationFollower;
   private readonly elector: LeaderElector | undefined;
@@ -62,10 +68,23 @@ export class Operator {
     this.vmis = new Informer(client, Resources.vmi, { onError: onError('vmis') });
     this.migrations = new Informer(client, Resources.migration, { onError: onError('migrations') });
     this.nodes = new Informer(client, Resources.node, { onError: onError('nodes') });
+    this.kubevirts = new Informer(client, Resources.kubevirt, { onError: onError('kubevirts') });
+    this.migrationPolicies = new Informer(client, Resources.migrationPolicy, { onError: onError('migrationpolicies') });
+    this.namespaces = new Informer(client, Resources.namespace, { onError: onError('namespaces') });
     const events = new EventRecorder(client, opts.identity, (m) => this.log(m));
     // The one write seam: the planner and the follower write only through it.
     const actuator = opts.actuator ?? new KubeActuator(client, events);
-    this.reconciler = new PlacementReconciler({ placements: this.placements, vmis: this.vmis, migrations: this.migrations, nodes: this.nodes }, this.metrics, actuator, {
+    this.reconciler = new PlacementReconciler(
+      {
+        placements: this.placements,
+        vmis: this.vmis,
+        migrations: this.migrations,
+        nodes: this.nodes,
+        kubevirts: this.kubevirts,
+        migrationPolicies: this.migrationPolicies,
+        namespaces: this.namespaces,
+      },
+      this.metrics, actuator, {
       resyncMs: opts.resyncMs,
       timeScale: opts.timeScale ?? 1,
       measurements: new VmMeasurementReader(opts.externalSource),
@@ -73,7 +92,9 @@ export class Operator {
     });
     this.follower = new MigrationFollower(actuator, this.migrations, this.vmis, this.placements, this.metrics, opts.timeScale ?? 1);
     const replan = () => this.term?.planner.queue.add(PLAN_KEY);
-    for (const inf of [this.placements, this.vmis, this.nodes] as Informer<never>[]) inf.addHandler({ onUpsert: replan, onDelete: replan });
+    for (const inf of [this.placements, this.vmis, this.nodes, this.kubevirts, this.migrationPolicies, this.namespaces] as Informer<never>[]) {
+      inf.addHandler({ onUpsert: replan, onDelete: replan });
+    }
     this.migrations.addHandler({
       onUpsert: (m) => {
         replan();
@@ -100,7 +121,12 @@ export class Operator {
 
   /** Starts the caches, waits until they are synced, then campaigns (or acts at once). */
   async start(): Promise<void> {
-    const informers = [this.placements, this.vmis, this.migrations, this.nodes];
+    const served = await servedOptionalResources(this.client, [Resources.kubevirt, Resources.migrationPolicy]);
+    for (const r of [Resources.kubevirt, Resources.migrationPolicy]) if (!served.has(r.plural)) this.log(`${r.plural}.${r.group} is not served: none is assumed (KubeVirt's defaults, no policies)`);
+    const informers = [this.placements, this.vmis, this.migrations, this.nodes, this.namespaces] as Informer<never>[];
+    if (served.has(Resources.kubevirt.plural)) informers.push(this.kubevirts as Informer<never>);
+    if (served.has(Resources.migrationPolicy.plural)) informers.push(this.migrationPolicies as Informer<never>);
+    this.started = informers;
     for (const inf of informers) inf.start();
     await Promise.all(informers.map((i) => i.waitForSync()));
     this.synced = true;
@@ -182,6 +208,6 @@ export class Operator {
     if (this.elector) await this.elector.stop();
     await this.leading;
     await this.stopTerm();
-    await Promise.all([this.placements, this.vmis, this.migrations, this.nodes].map((i) => i.stop()));
+    await Promise.all(this.started.map((i) => i.stop()));
   }
 }

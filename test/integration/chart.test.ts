@@ -303,7 +303,9 @@ describe('Helm chart charts/offline-first', function () {
 
     it('allows the ServiceAccount every call the operator makes', async () => {
       const needed: Access[] = [
-        ...['list', 'watch'].flatMap((verb) => [Resources.placement, Resources.vmi, Resources.migration, Resources.node].map((resource) => ({ verb, resource }))),
+        ...['list', 'watch'].flatMap((verb) =>
+          [Resources.placement, Resources.vmi, Resources.migration, Resources.node, Resources.kubevirt, Resources.migrationPolicy, Resources.namespace].map((resource) => ({ verb, resource })),
+        ),
         ...['list', 'watch'].map((verb) => ({ verb, resource: Resources.vmi, namespace: 'lab' })),
         { verb: 'patch', resource: Resources.placement, subresource: 'status', namespace: 'lab', name: 'room' },
         { verb: 'create', resource: Resources.migration, namespace: 'lab' },
@@ -317,7 +319,7 @@ describe('Helm chart charts/offline-first', function () {
       const refused: string[] = [];
       for (const a of needed) if (!(await allowed(a))) refused.push(describeAccess(a));
       expect(refused, 'calls the operator makes but its ServiceAccount may not').to.deep.equal([]);
-      for (const path of ['/version', '/apis/kubevirt.io/v1', '/apis/placement.offline-first.io/v1alpha1']) {
+      for (const path of ['/version', '/apis/kubevirt.io/v1', '/apis/migrations.kubevirt.io/v1alpha1', '/apis/placement.offline-first.io/v1alpha1']) {
         expect(await allowedPath('get', path), `GET ${path}`).to.equal(true);
       }
     });
@@ -343,6 +345,8 @@ describe('Helm chart charts/offline-first', function () {
         { verb: 'update', resource: Resources.event, namespace: 'lab' },
         { verb: 'create', resource: clusterRoleBinding },
         { verb: 'create', resource: Resources.migrationPolicy },
+        ...['get', 'update', 'patch'].map((verb) => ({ verb, resource: Resources.kubevirt, namespace: 'kubevirt' })),
+        ...['get', 'update', 'patch', 'delete'].map((verb) => ({ verb, resource: Resources.namespace, name: 'lab' })),
         { verb: 'delete', resource: Resources.crd, name: 'offlinefirstplacements.placement.offline-first.io' },
       ];
       const granted: string[] = [];

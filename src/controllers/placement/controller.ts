@@ -9,9 +9,9 @@
  */
 import { planPlacements, type Plan, type PlannedMigration } from '../../domain/placement/index.js';
 import type { InvalidInput } from '../../domain/placement/index.js';
-import { isMigrationFinal, type VirtualMachineInstance, type VirtualMachineInstanceMigration } from '../../kube/kubevirt.js';
+import { isMigrationFinal, type KubeVirt, type MigrationPolicy, type VirtualMachineInstance, type VirtualMachineInstanceMigration } from '../../kube/kubevirt.js';
 import type { Node } from '../../kube/node.js';
-import { objectKey } from '../../kube/objects.js';
+import { objectKey, type KubeObject } from '../../kube/objects.js';
 import { PlacementLabels, type OfflineFirstPlacement } from '../../kube/placement.js';
 import type { OperatorMetrics } from '../../observability/metrics.js';
 import type { Informer } from '../../runtime/informer.js';
@@ -30,6 +30,10 @@ export interface PlacementCaches {
   vmis: Informer<VirtualMachineInstance>;
   migrations: Informer<VirtualMachineInstanceMigration>;
   nodes: Informer<Node>;
+  /** KubeVirt's migration settings (a cache of a resource that is not served stays empty). */
+  kubevirts?: Informer<KubeVirt>;
+  migrationPolicies?: Informer<MigrationPolicy>;
+  namespaces?: Informer<KubeObject>;
 }
 
 export interface PlacementControllerOptions {
@@ -79,6 +83,9 @@ export class PlacementReconciler {
       vmis,
       migrations,
       nodes: this.caches.nodes.list(),
+      ...(this.caches.kubevirts ? { kubevirt: this.caches.kubevirts.list() } : {}),
+      ...(this.caches.migrationPolicies ? { migrationPolicies: this.caches.migrationPolicies.list() } : {}),
+      ...(this.caches.namespaces ? { namespaces: this.caches.namespaces.list() } : {}),
       nowMs: now,
       lastGoodLinks: this.lastGoodLinks,
       measurements: this.measurements,
