@@ -6,10 +6,11 @@
 import { describeInputProblem, gather } from '../observation/gather.js';
 import { RecordingActuator } from '../actuation/actuator.js';
 import { planPlacements, type Decision, type Plan } from '../domain/placement/index.js';
-import { objectKey } from '../kube/objects.js';
+import { objectKey, type KubeObject } from '../kube/objects.js';
 import { formatBytes, formatDuration } from '../domain/units.js';
 import { KubeClient } from '../kube/client.js';
-import type { VirtualMachineInstance, VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
+import { servedOptionalResources } from '../kube/discovery.js';
+import type { KubeVirt, MigrationPolicy, VirtualMachineInstance, VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
 import type { Node } from '../kube/node.js';
 import type { OfflineFirstPlacement } from '../kube/placement.js';
 import { Resources } from '../kube/resources.js';
@@ -58,8 +59,24 @@ export async function run(args: readonly string[]): Promise<number> {
     client.listAll<VirtualMachineInstanceMigration>(Resources.migration),
     client.listAll<Node>(Resources.node),
   ]);
+  // KubeVirt's migration settings, where their resources are served (KubeVirt's defaults otherwise).
+  const served = await servedOptionalResources(client, [Resources.kubevirt, Resources.migrationPolicy]);
+  const [kubevirt, migrationPolicies, namespaces] = await Promise.all([
+    served.has(Resources.kubevirt.plural) ? client.listAll<KubeVirt>(Resources.kubevirt) : undefined,
+    served.has(Resources.migrationPolicy.plural) ? client.listAll<MigrationPolicy>(Resources.migrationPolicy) : undefined,
+    client.listAll<KubeObject>(Resources.namespace),
+  ]);
   const nowMs = Date.now();
-  const g = gather({ placements: placements.items, vmis: vmis.items, migrations: migrations.items, nodes: nodes.items, nowMs });
+  const g = gather({
+    placements: placements.items,
+    vmis: vmis.items,
+    migrations: migrations.items,
+    nodes: nodes.items,
+    ...(kubevirt ? { kubevirt: kubevirt.items } : {}),
+    ...(migrationPolicies ? { migrationPolicies: migrationPolicies.items } : {}),
+    namespaces: namespaces.items,
+    nowMs,
+  });
   const plan = planPlacements(g.input);
   // The operator's write seam as a dry run: the migrations it would create, by the names it would use.
   const dryRun = new RecordingActuator();

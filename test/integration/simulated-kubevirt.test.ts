@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { KubeClient } from '../../src/kube/client.js';
 import { KubeApiError } from '../../src/kube/errors.js';
-import type { VirtualMachineInstance, VirtualMachineInstanceMigration } from '../../src/kube/kubevirt.js';
+import type { KubeVirt, MigrationPolicy, VirtualMachineInstance, VirtualMachineInstanceMigration } from '../../src/kube/kubevirt.js';
 import { KubevirtLabels } from '../../src/kube/kubevirt.js';
 import { Resources } from '../../src/kube/resources.js';
 import { clientWorkstation, cloudServer, putNode } from '../../src/sim/fixtures/nodes.js';
@@ -184,5 +184,38 @@ describe('the simulated KubeVirt', function () {
     expect(peaks.cluster).to.be.at.most(5).and.at.least(2);
     expect(peaks.perNode).to.be.at.most(2);
     expect(kubevirt.controller.peakActive).to.be.at.most(5);
+  });
+
+  it("runs migrations with the KubeVirt resource's settings, overridden by the MigrationPolicy matching the VMI", async () => {
+    await kubevirt.stop();
+    kubevirt = await SimulatedKubevirt.start(client, { namespace: ns, ca: controlPlane().ca, realMsPerSimSecond: 2 });
+    const policy = `${ns}-patient`;
+    await client.create<KubeVirt>(Resources.kubevirt, { metadata: { name: 'kubevirt', namespace: ns }, spec: { configuration: { migrations: { completionTimeoutPerGiB: 40, parallelMigrationsPerCluster: 1 } } } });
+    await client.create<MigrationPolicy>(Resources.migrationPolicy, {
+      metadata: { name: policy },
+      spec: { selectors: { namespaceSelector: { 'kubernetes.io/metadata.name': ns }, virtualMachineInstanceSelector: { 'test.offline-first.io/patience': 'long' } }, completionTimeoutPerGiB: 300 },
+    });
+    try {
+      const measuredAt = new Date().toISOString();
+      for (const c of clients.slice(0, 2)) {
+        await putNode(client, clientWorkstation(c, { annotations: { 'link.offline-first.io/bandwidth': '37Mbit/s', 'link.offline-first.io/measured-at': measuredAt } }));
+      }
+      const calm = { 'offline-first.io/dirty-rate': '0.5MB/s' };
+      await putVmi(client, { name: 'plain', namespace: ns, node: cloud, memory: '1Gi', annotations: calm });
+      await putVmi(client, { name: 'patient', namespace: ns, node: cloud, memory: '1Gi', labels: { 'test.offline-first.io/patience': 'long' }, annotations: calm });
+      // Let the caches see the KubeVirt resource and the policy before the migrations start.
+      await eventually('the settings cached', () => (kubevirt.controller.kubevirts.size === 1 && kubevirt.controller.migrationPolicies.get(policy) ? true : undefined));
+      await migrate('plain-out', 'plain', clients[0]);
+      await migrate('patient-out', 'patient', clients[1]);
+      // 1 GiB over 37 Mbit/s takes about 230 s: past 40 s per GB of a 2 GB budget, within 300.
+      const plain = await finalPhase('plain-out');
+      const patient = await finalPhase('patient-out');
+      expect(plain.status?.migrationState?.failureReason).to.equal('Live migration is not completed after 80 seconds and has been aborted');
+      expect(patient.status?.phase).to.equal('Succeeded');
+      expect(kubevirt.controller.peakActive).to.equal(1);
+    } finally {
+      await client.delete(Resources.kubevirt, ns, 'kubevirt');
+      await client.delete(Resources.migrationPolicy, undefined, policy);
+    }
   });
 });

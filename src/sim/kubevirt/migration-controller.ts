@@ -3,14 +3,15 @@
  * API). It drives each VirtualMachineInstanceMigration through
  *   Pending -> Scheduling -> Scheduled -> PreparingTarget -> TargetReady -> Running -> Succeeded | Failed
  * honouring spec.addedNodeSelector (never the source node), KubeVirt's concurrency limits
- * (parallelMigrationsPerCluster, parallelOutboundMigrationsPerNode: 5 and 2 by default; a
+ * (parallelMigrationsPerCluster, parallelOutboundMigrationsPerNode: the KubeVirt resource's, else 5 and 2; a
  * throttled migration waits in Pending), and deletion of an open migration as abort. It keeps
  * vmi.status.nodeName, vmi.status.migrationState and the VMI's node labels current.
  *
  * Unless told otherwise, a migration runs as long as the project's cost model predicts (fed as the
  * operator feeds it: predicted-run.ts), optionally deviated as real migrations were in the lab, and
- * fails where KubeVirt would abort it. KubeVirt's target node selector (target-selector.ts) decides
- * where the target pod may go; a VMI deleted or stopped fails its migration at once; finished
+ * fails where KubeVirt would abort it, with the settings KubeVirt would use (the KubeVirt resource's
+ * migration configuration and the matching MigrationPolicy, resolved as the operator resolves
+ * them). KubeVirt's target node selector (target-selector.ts) decides where the target pod may go; a VMI deleted or stopped fails its migration at once; finished
  * migrations beyond 5 per VMI are deleted, as virt-controller does.
  * Time is simulated: durations are in simulated seconds, and `realMsPerSimSecond` scales them
  * so that tests stay fast. Each reconcile is level-triggered from the objects' status.
@@ -18,14 +19,18 @@
 import { randomUUID } from 'node:crypto';
 import type { KubeClient } from '../../kube/client.js';
 import { isNotFound } from '../../kube/errors.js';
-import { KubevirtLabels, isMigrationFinal, type MigrationPhase, type MigrationState, type VirtualMachineInstance, type VirtualMachineInstanceMigration } from '../../kube/kubevirt.js';
+import { KubevirtLabels, isMigrationFinal, type KubeVirt, type MigrationPhase, type MigrationPolicy, type MigrationState, type VirtualMachineInstance, type VirtualMachineInstanceMigration } from '../../kube/kubevirt.js';
 import { isNodeReady, type Node } from '../../kube/node.js';
 import { objectKey } from '../../kube/objects.js';
 import { Resources } from '../../kube/resources.js';
 import { Controller } from '../../runtime/controller.js';
 import { Informer } from '../../runtime/informer.js';
 import { WorkQueue } from '../../runtime/workqueue.js';
-import { labErrorFor, predictSimulatedRun, simulatedRun, type SimulatedRun } from './predicted-run.js';
+import { clusterMigrationSettings, effectiveSettings, type KubevirtMigrationConfig, type KubevirtMigrationPolicy } from '../../domain/migration/kubevirt-settings.js';
+import { servedOptionalResources } from '../../kube/discovery.js';
+import type { KubeObject } from '../../kube/objects.js';
+import { kubevirtMigrationConfig, migrationPolicy } from '../../observation/kubevirt-settings.js';
+import { labErrorFor, predictSimulatedRun, simulatedRun, type SimulatedRun, type SimulatedSettings } from './predicted-run.js';
 import { migrationTargetSelector } from './target-selector.js';
 
 export interface MigrationContext {
@@ -33,6 +38,8 @@ export interface MigrationContext {
   readonly migration: VirtualMachineInstanceMigration;
   readonly sourceNode: Node | undefined;
   readonly targetNode: Node;
+  /** The settings KubeVirt migrates this VMI with (its KubeVirt resource, then the matching MigrationPolicy). */
+  readonly settings?: SimulatedSettings;
 }
 
 export interface SimulatedKubevirtOptions {
@@ -82,7 +89,7 @@ const ACTIVE_PHASES = new Set(['Scheduling', 'Scheduled', 'PreparingTarget', 'Ta
 
 /** How the cost model says this migration goes (deviated as in the lab when asked). */
 function modelRun(ctx: MigrationContext, labError: boolean): SimulatedRun {
-  const p = predictSimulatedRun(ctx.vmi, ctx.sourceNode, ctx.targetNode);
+  const p = predictSimulatedRun(ctx.vmi, ctx.sourceNode, ctx.targetNode, ctx.settings);
   return simulatedRun(p, labError ? labErrorFor(ctx.migration.metadata.uid ?? ctx.migration.metadata.name ?? '') : 0);
 }
 
@@ -104,6 +111,11 @@ export class SimulatedMigrationController {
   readonly migrations: Informer<VirtualMachineInstanceMigration>;
   readonly vmis: Informer<VirtualMachineInstance>;
   readonly nodes: Informer<Node>;
+  /** KubeVirt's migration settings, as virt-controller reads them (started only where served). */
+  readonly kubevirts: Informer<KubeVirt>;
+  readonly migrationPolicies: Informer<MigrationPolicy>;
+  readonly namespaces: Informer<KubeObject>;
+  private started: Informer<never>[] = [];
   private readonly queue = new WorkQueue('sim-kubevirt-migrations', { initialMs: 20, maxMs: 5000 });
   private readonly controller: Controller;
   private readonly scale: number;
@@ -120,6 +132,9 @@ export class SimulatedMigrationController {
     this.migrations = new Informer(client, Resources.migration, { namespace: opts.namespace });
     this.vmis = new Informer(client, Resources.vmi, { namespace: opts.namespace });
     this.nodes = new Informer(client, Resources.node);
+    this.kubevirts = new Informer(client, Resources.kubevirt, { namespace: opts.namespace });
+    this.migrationPolicies = new Informer(client, Resources.migrationPolicy);
+    this.namespaces = new Informer(client, Resources.namespace);
     this.migrations.addHandler({
       onUpsert: (m) => this.queue.add(objectKey(m)),
       onDelete: (m) => this.queue.add(objectKey(m)),
@@ -139,14 +154,56 @@ export class SimulatedMigrationController {
   }
 
   async start(): Promise<void> {
-    for (const inf of [this.migrations, this.vmis, this.nodes]) inf.start();
-    await Promise.all([this.migrations.waitForSync(), this.vmis.waitForSync(), this.nodes.waitForSync()]);
+    const served = await servedOptionalResources(this.client, [Resources.kubevirt, Resources.migrationPolicy]);
+    const informers = [this.migrations, this.vmis, this.nodes, this.namespaces] as Informer<never>[];
+    if (served.has(Resources.kubevirt.plural)) informers.push(this.kubevirts as Informer<never>);
+    if (served.has(Resources.migrationPolicy.plural)) informers.push(this.migrationPolicies as Informer<never>);
+    this.started = informers;
+    for (const inf of informers) inf.start();
+    await Promise.all(informers.map((i) => i.waitForSync()));
     this.controller.start(2);
   }
 
   async stop(): Promise<void> {
     await this.controller.stop();
-    await Promise.all([this.migrations.stop(), this.vmis.stop(), this.nodes.stop()]);
+    await Promise.all(this.started.map((i) => i.stop()));
+  }
+
+  /** The oldest KubeVirt resource's migration configuration (unreadable values: KubeVirt's defaults). */
+  private clusterConfig(): KubevirtMigrationConfig | undefined {
+    const kv = this.kubevirts
+      .list()
+      .filter((k) => !k.metadata.deletionTimestamp)
+      .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || objectKey(a).localeCompare(objectKey(b)))[0];
+    return kv ? kubevirtMigrationConfig(kv).value : undefined;
+  }
+
+  /** What KubeVirt migrates this VMI with, resolved by the same function the operator predicts with. */
+  private settingsFor(vmi: VirtualMachineInstance): SimulatedSettings {
+    const policies = this.migrationPolicies
+      .list()
+      .map((p) => migrationPolicy(p).value)
+      .filter((p): p is KubevirtMigrationPolicy => p !== undefined);
+    const ns = this.namespaces.get(vmi.metadata.namespace ?? '');
+    const s = effectiveSettings(this.clusterConfig(), policies, vmi.metadata.labels, ns?.metadata.labels);
+    return {
+      completionTimeoutPerGiB: s.completionTimeoutPerGiB,
+      progressTimeoutSeconds: s.progressTimeoutSeconds,
+      allowAutoConverge: s.allowAutoConverge,
+      allowPostCopy: s.allowPostCopy,
+      ...(s.bandwidthPerMigrationBytesPerSecond > 0 ? { bandwidthLimitBytesPerSecond: s.bandwidthPerMigrationBytesPerSecond } : {}),
+      ...(s.maxDowntimeMs !== undefined ? { downtimeLimitMs: s.maxDowntimeMs } : {}),
+    };
+  }
+
+  /** KubeVirt's limits: the KubeVirt resource's when there is one, else the options', else KubeVirt's defaults. */
+  private limits(): { cluster: number; perNode: number } {
+    const config = this.clusterConfig();
+    if (config) {
+      const s = clusterMigrationSettings(config);
+      return { cluster: s.parallelMigrationsPerCluster, perNode: s.parallelOutboundMigrationsPerNode };
+    }
+    return { cluster: this.opts.parallelMigrationsPerCluster ?? 5, perNode: this.opts.parallelOutboundMigrationsPerNode ?? 2 };
   }
 
   private requeueMigrationsOf(vmi: VirtualMachineInstance): void {
@@ -202,7 +259,7 @@ export class SimulatedMigrationController {
   private context(m: VirtualMachineInstanceMigration, vmi: VirtualMachineInstance): MigrationContext | undefined {
     const target = this.nodes.get(m.status?.migrationState?.targetNode ?? '');
     if (!target) return undefined;
-    return { vmi, migration: m, sourceNode: this.nodes.get(vmi.status?.nodeName ?? ''), targetNode: target };
+    return { vmi, migration: m, sourceNode: this.nodes.get(vmi.status?.nodeName ?? ''), targetNode: target, settings: this.settingsFor(vmi) };
   }
 
   /** Pending -> Scheduling once a slot is free and a target node matches. */
@@ -210,7 +267,8 @@ export class SimulatedMigrationController {
     const source = vmi.status?.nodeName ?? '';
     const active = this.activeMigrations();
     const outbound = [...active.values()].filter((s) => s === source).length;
-    if (active.size >= (this.opts.parallelMigrationsPerCluster ?? 5) || outbound >= (this.opts.parallelOutboundMigrationsPerNode ?? 2)) {
+    const limits = this.limits();
+    if (active.size >= limits.cluster || outbound >= limits.perNode) {
       return { requeueAfterMs: this.simMs(3) };
     }
     const target = this.pickTarget(m, vmi);

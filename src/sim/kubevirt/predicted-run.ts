@@ -20,13 +20,15 @@ import { labTimeError } from './lab-error.js';
 
 const LAN_BYTES_PER_SECOND = 117.5e6;
 
-/** KubeVirt's migration settings the simulated cluster runs with (its defaults). */
+/** KubeVirt's migration settings a simulated migration runs with (KubeVirt's defaults when absent). */
 export interface SimulatedSettings {
   readonly completionTimeoutPerGiB?: number;
   readonly progressTimeoutSeconds?: number;
   readonly allowAutoConverge?: boolean;
   readonly allowPostCopy?: boolean;
   readonly bandwidthLimitBytesPerSecond?: number;
+  /** A maxDowntimeMs the KubeVirt resource or a policy sets (QEMU's own limit otherwise). */
+  readonly downtimeLimitMs?: number;
 }
 
 export function vmiMemoryBytes(vmi: VirtualMachineInstance): number {
