@@ -206,6 +206,8 @@ export class PlacementReconciler {
       const concerns = (x: InputProblem): boolean => {
         if (x.kind === 'VirtualMachineInstance') return g.owners.get(`${x.namespace}/${x.name}`) === key;
         if (x.kind === 'OfflineFirstPlacement') return `${x.namespace}/${x.name}` === key;
+        // KubeVirt's migration settings reach every placement's predictions.
+        if (x.kind === 'KubeVirt' || x.kind === 'MigrationPolicy') return true;
         const node = nodeByName.get(x.name);
         return node !== undefined && (node.clientFor.includes(key) || node.homeFor.includes(key));
       };

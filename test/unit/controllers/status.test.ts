@@ -154,7 +154,7 @@ describe('placementStatus', () => {
     expect(s.decisionsTruncated).to.equal(7);
   });
 
-  it('writes one decision with its VM name, nodes, migration, rounded score and prediction, and at most five rejections', () => {
+  it('writes one decision with its VM name, nodes, migration, rounded score and prediction (naming the MigrationPolicy), and at most five rejections', () => {
     const d = decision('vm-1', 'MoveToClient', {
       desiredNode: 'pc-1',
       score: { total: 0.123456, benefit: 1, cost: 0.876544, benefitParts: { offlineCapability: 1 }, costParts: { predictedTime: 0.5004, downtime: 0.376144 } },
@@ -169,6 +169,7 @@ describe('placementStatus', () => {
         dirtyRateConfidence: 'fallback',
         linkConfidence: 'fresh',
         budgetSeconds: 450,
+        migrationPolicy: 'slow-wan',
       },
       rejected: ['pc-2', 'pc-3', 'pc-4', 'pc-5', 'pc-6', 'pc-7'].map((node) => ({ node, reason: 'NoLinkData' as const })),
       message: 'x'.repeat(2000),
@@ -183,7 +184,7 @@ describe('placementStatus', () => {
       reason: 'OfflineCapabilityWanted',
       message: 'x'.repeat(1024),
       score: { total: 0.123, benefit: 1, cost: 0.877, parts: { offlineCapability: 1, predictedTime: -0.5, downtime: -0.376 } },
-      predicted: { seconds: 123.5, downtimeMs: 87.7, bytes: 2147483648, converges: true, dirtyRateConfidence: 'fallback', linkConfidence: 'fresh' },
+      predicted: { seconds: 123.5, downtimeMs: 87.7, bytes: 2147483648, converges: true, dirtyRateConfidence: 'fallback', linkConfidence: 'fresh', migrationPolicy: 'slow-wan' },
       migration: 'ofp-vm-1-abc',
       rejected: ['pc-2', 'pc-3', 'pc-4', 'pc-5', 'pc-6'].map((node) => ({ node, reason: 'NoLinkData' })),
     });
