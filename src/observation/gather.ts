@@ -14,7 +14,7 @@ import { objectKey } from '../kube/objects.js';
 import { PlacementLabels, type OfflineFirstPlacement } from '../kube/placement.js';
 import { matchesSelector } from '../kube/selectors.js';
 import { diskFacts } from './disks.js';
-import { kubevirtMigrationConfig, migrationPolicy } from './kubevirt-settings.js';
+import { activeKubevirt, kubevirtMigrationConfig, migrationPolicy } from './kubevirt-settings.js';
 import { vmHistory, type VmHistory } from './history.js';
 import { placementPolicy } from './placement-policy.js';
 import { VmMeasurementReader } from './vm-measurements.js';
@@ -187,9 +187,7 @@ export function gather(o: Observed): Gathered {
   }
 
   // KubeVirt's migration settings: the cluster's, and the policies to match per VMI.
-  const kubevirt = [...(o.kubevirt ?? [])]
-    .filter((k) => !k.metadata.deletionTimestamp)
-    .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || objectKey(a).localeCompare(objectKey(b)))[0];
+  const kubevirt = activeKubevirt(o.kubevirt ?? []);
   let clusterConfig: KubevirtMigrationConfig | undefined;
   if (kubevirt) {
     const parsed = kubevirtMigrationConfig(kubevirt);

@@ -64,6 +64,13 @@ const CLUSTER_FIELDS: Record<string, [string, Reader]> = {
   ...SHARED_FIELDS,
 };
 
+/** The KubeVirt resource in charge: KubeVirt runs one; of several, the oldest (not being deleted). */
+export function activeKubevirt(kubevirts: readonly KubeVirt[]): KubeVirt | undefined {
+  return kubevirts
+    .filter((k) => !k.metadata.deletionTimestamp)
+    .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))[0];
+}
+
 /** The KubeVirt resource's spec.configuration.migrations. */
 export function kubevirtMigrationConfig(kv: KubeVirt): Parsed<KubevirtMigrationConfig> {
   const errors: string[] = [];

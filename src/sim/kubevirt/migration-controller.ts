@@ -29,7 +29,7 @@ import { WorkQueue } from '../../runtime/workqueue.js';
 import { clusterMigrationSettings, effectiveSettings, type KubevirtMigrationConfig, type KubevirtMigrationPolicy } from '../../domain/migration/kubevirt-settings.js';
 import { servedOptionalResources } from '../../kube/discovery.js';
 import type { KubeObject } from '../../kube/objects.js';
-import { kubevirtMigrationConfig, migrationPolicy } from '../../observation/kubevirt-settings.js';
+import { activeKubevirt, kubevirtMigrationConfig, migrationPolicy } from '../../observation/kubevirt-settings.js';
 import { labErrorFor, predictSimulatedRun, simulatedRun, type SimulatedRun, type SimulatedSettings } from './predicted-run.js';
 import { migrationTargetSelector } from './target-selector.js';
 
@@ -171,10 +171,7 @@ export class SimulatedMigrationController {
 
   /** The oldest KubeVirt resource's migration configuration (unreadable values: KubeVirt's defaults). */
   private clusterConfig(): KubevirtMigrationConfig | undefined {
-    const kv = this.kubevirts
-      .list()
-      .filter((k) => !k.metadata.deletionTimestamp)
-      .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || objectKey(a).localeCompare(objectKey(b)))[0];
+    const kv = activeKubevirt(this.kubevirts.list());
     return kv ? kubevirtMigrationConfig(kv).value : undefined;
   }
 
