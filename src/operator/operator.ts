@@ -130,7 +130,7 @@ export class Operator {
     for (const inf of informers) inf.start();
     await Promise.all(informers.map((i) => i.waitForSync()));
     this.synced = true;
-    this.log('caches synced', { placements: this.placements.size, vmis: this.vmis.size, migrations: this.migrations.size, nodes: this.nodes.size });
+    this.log('caches synced', { placements: this.placements.size, vmis: this.vmis.size, migrations: this.migrations.size, nodes: this.nodes.size, kubevirts: this.kubevirts.size, migrationPolicies: this.migrationPolicies.size });
     if (this.stopped) return;
     if (!this.elector) {
       this.startTerm();
