@@ -4,10 +4,10 @@
  * stopped. KubeVirt garbage-collects finished migrations (it keeps five per VMI), so each migration
  * also carries its attempt number and the failure counts before it: the newest one alone is enough.
  */
-import { createHash } from 'node:crypto';
 import type { FailureHistory } from '../domain/placement/index.js';
 import { isMigrationFinal, type MigrationState, type VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
 import { isOurs, PlacementAnnotations } from '../kube/placement.js';
+import { stableFraction } from './stable-fraction.js';
 
 export interface VmHistory {
   moves: { count: number; lastMoveAtMs?: number };
@@ -31,7 +31,7 @@ export function targetOf(m: VirtualMachineInstanceMigration): string | undefined
 
 /** In [0, 1), fixed by the failed migration's name: every replica computes the same. */
 export function jitterOf(name: string): number {
-  return createHash('sha256').update(name).digest().readUInt32BE(0) / 2 ** 32;
+  return stableFraction(name);
 }
 
 function attemptOf(m: VirtualMachineInstanceMigration): number {

@@ -5,6 +5,7 @@
  * and actual-versus-predicted duration as metrics.
  */
 import type { Actuator } from '../../actuation/actuator.js';
+import { asPlacement, asVmi } from '../../actuation/event-targets.js';
 import { isMigrationFinal, type VirtualMachineInstance, type VirtualMachineInstanceMigration } from '../../kube/kubevirt.js';
 import { isOurs, PlacementAnnotations, PlacementLabels, type OfflineFirstPlacement } from '../../kube/placement.js';
 import type { OperatorMetrics } from '../../observability/metrics.js';
@@ -76,13 +77,4 @@ export class MigrationFollower {
     }
     await this.actuator.claimPhase(m, phase, annotations);
   }
-}
-
-/** Objects from a list carry no kind: events need it in `regarding`. */
-export function asVmi(vmi: VirtualMachineInstance): VirtualMachineInstance & { apiVersion: string; kind: string } {
-  return { ...vmi, apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance' };
-}
-
-export function asPlacement(p: OfflineFirstPlacement): OfflineFirstPlacement & { apiVersion: string; kind: string } {
-  return { ...p, apiVersion: 'placement.offline-first.io/v1alpha1', kind: 'OfflineFirstPlacement' };
 }

@@ -16,7 +16,7 @@ import { PlacementLabels, type OfflineFirstPlacement } from '../../kube/placemen
 import type { OperatorMetrics } from '../../observability/metrics.js';
 import type { Informer } from '../../runtime/informer.js';
 import { RecordingActuator, type Actuator } from '../../actuation/actuator.js';
-import { asPlacement, asVmi } from '../migration/follower.js';
+import { asNode, asPlacement, asVmi } from '../../actuation/event-targets.js';
 import { migrationHang, type Hang } from '../migration/hang.js';
 import { describeInputProblem, gather, type Gathered, type InputProblem } from '../../observation/gather.js';
 import { InputReports } from './input-reports.js';
@@ -154,13 +154,9 @@ export class PlacementReconciler {
   private async reportInputProblems(problems: readonly InputProblem[], vmiByKey: Map<string, VirtualMachineInstance>, nowMs: number): Promise<void> {
     for (const p of this.inputReports.due(problems, nowMs)) {
       this.log('input error', { object: `${p.kind}/${p.namespace ? `${p.namespace}/` : ''}${p.name}`, error: p.message });
-      const target =
-        p.kind === 'Node'
-          ? nodeTarget(this.caches.nodes.get(p.name))
-          : (() => {
-              const vmi = vmiByKey.get(`${p.namespace}/${p.name}`);
-              return vmi ? asVmi(vmi) : undefined;
-            })();
+      const node = p.kind === 'Node' ? this.caches.nodes.get(p.name) : undefined;
+      const vmi = p.kind === 'VirtualMachineInstance' ? vmiByKey.get(`${p.namespace}/${p.name}`) : undefined;
+      const target = node ? asNode(node) : vmi ? asVmi(vmi) : undefined;
       if (target) await this.actuator.event(target, 'Warning', 'InvalidInput', 'Plan', p.message);
     }
   }
@@ -291,8 +287,4 @@ function fromPlanner(x: InvalidInput): InputProblem {
   const namespace = x.key.slice(0, slash);
   const name = x.key.slice(slash + 1);
   return { kind: x.kind === 'VM' ? 'VirtualMachineInstance' : 'OfflineFirstPlacement', namespace, name, message: x.message };
-}
-
-function nodeTarget(node: Node | undefined): (Node & { apiVersion: string; kind: string }) | undefined {
-  return node ? { ...node, apiVersion: 'v1', kind: 'Node' } : undefined;
 }

@@ -70,11 +70,11 @@ export function placementStatus(p: OfflineFirstPlacement, f: PlacementFacts, now
   let conditions: Condition[] = p.status?.conditions ?? [];
   const gen = p.metadata.generation;
   const invalid = f.problems.find((x) => x.reason === 'InvalidSpec');
-  const claimedAll = selected === 0 && f.problems.some((x) => x.reason === 'VMClaimedByOtherPlacement');
+  const claimed = f.problems.filter((x) => x.reason === 'VMClaimedByOtherPlacement');
   const selectorProblem = invalid
     ? undefined
-    : claimedAll
-      ? { reason: 'VMClaimedByOtherPlacement', message: `every VM it selects belongs to an older placement: ${listed(f.problems.filter((x) => x.reason === 'VMClaimedByOtherPlacement').map((c) => c.message))}` }
+    : selected === 0 && claimed.length > 0
+      ? { reason: 'VMClaimedByOtherPlacement', message: `every VM it selects belongs to an older placement: ${listed(claimed.map((c) => c.message))}` }
     : selected === 0
       ? { reason: 'NoVMsSelected', message: 'vmSelector matches no VirtualMachineInstance in this namespace' }
       : f.clientNodes === 0
@@ -82,7 +82,6 @@ export function placementStatus(p: OfflineFirstPlacement, f: PlacementFacts, now
         : f.homeNodes === 0
           ? { reason: 'NoHomeNodes', message: 'homeNodeSelector matches no node; VMs could not return home' }
           : undefined;
-  const claimed = f.problems.filter((x) => x.reason === 'VMClaimedByOtherPlacement');
   conditions = setCondition(conditions, invalid
     // Not evaluated: an invalid placement selects nothing, so "0 VMs matched" would be untrue.
     ? { type: 'SelectorsMatch', status: 'Unknown', reason: 'InvalidSpec', message: 'selectors not evaluated: the spec is invalid', observedGeneration: gen }

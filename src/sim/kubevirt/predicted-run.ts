@@ -7,7 +7,6 @@
  * from the prediction as real migrations did in the lab (lab-error.ts), and is aborted when that
  * pushes it past KubeVirt's budget.
  */
-import { createHash } from 'node:crypto';
 import { migrationInput } from '../../domain/migration/model-input.js';
 import { predictMigration, type MigrationPrediction } from '../../domain/migration/predict.js';
 import { parseBytes } from '../../domain/units.js';
@@ -15,6 +14,7 @@ import type { VirtualMachineInstance } from '../../kube/kubevirt.js';
 import type { Node } from '../../kube/node.js';
 import { linkFromAnnotations } from '../../observation/annotations.js';
 import { diskFacts } from '../../observation/disks.js';
+import { stableFraction } from '../../observation/stable-fraction.js';
 import { VmMeasurementReader } from '../../observation/vm-measurements.js';
 import { labTimeError } from './lab-error.js';
 
@@ -75,7 +75,7 @@ export function simulatedRun(p: MigrationPrediction, error = 0): SimulatedRun {
 
 /** The lab's deviation for one migration, fixed by its uid (or name). */
 export function labErrorFor(migrationId: string): number {
-  return labTimeError(createHash('sha256').update(migrationId).digest().readUInt32BE(0) / 2 ** 32);
+  return labTimeError(stableFraction(migrationId));
 }
 
 /** KubeVirt's own abort message for a migration past its completion budget. */
