@@ -8,7 +8,7 @@ import type { InFlightMigration, NodeView, PlacementPolicy, PlanInput, VmView } 
 import { parseBytes } from '../domain/units.js';
 import { departureFromNode, LEAVING_TAINT, linkFromAnnotations } from './annotations.js';
 import { clusterMigrationSettings, effectiveSettings, type KubevirtMigrationConfig, type KubevirtMigrationPolicy } from '../domain/migration/kubevirt-settings.js';
-import { isMigrationFinal, vmiCondition, type KubeVirt, type MigrationPolicy, type VirtualMachineInstance, type VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
+import { vmiCondition, type KubeVirt, type MigrationPolicy, type VirtualMachineInstance, type VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
 import { isNodeReady, type Node } from '../kube/node.js';
 import { objectKey } from '../kube/objects.js';
 import { PlacementLabels, type OfflineFirstPlacement } from '../kube/placement.js';
@@ -17,6 +17,7 @@ import { diskFacts } from './disks.js';
 import { activeKubevirt, kubevirtMigrationConfig, migrationPolicy } from './kubevirt-settings.js';
 import { vmHistory, type VmHistory } from './history.js';
 import { placementPolicy } from './placement-policy.js';
+import { openOrSettling } from './settling.js';
 import { VmMeasurementReader } from './vm-measurements.js';
 
 /** Launcher pod overhead on top of the guest memory request (virt-launcher, QEMU, page tables). */
@@ -176,7 +177,9 @@ export function gather(o: Observed): Gathered {
   }
 
   // A migration being deleted is being aborted: it holds its slots under every limit until it ends.
-  const open = o.migrations.filter((m) => !isMigrationFinal(m));
+  // A migration that just succeeded stays open until its VMI is seen on the target (settling.ts).
+  const vmiByKey = new Map(o.vmis.map((v) => [objectKey(v), v]));
+  const open = openOrSettling(o.migrations, vmiByKey, o.nowMs);
   const openByVm = new Map(open.map((m) => [`${m.metadata.namespace}/${m.spec.vmiName}`, m]));
   const migrationsByVm = new Map<string, VirtualMachineInstanceMigration[]>();
   for (const m of o.migrations) {
@@ -227,7 +230,6 @@ export function gather(o: Observed): Gathered {
     }
   }
 
-  const vmiByKey = new Map(o.vmis.map((v) => [objectKey(v), v]));
   const inFlight: InFlightMigration[] = open.map((m) => {
     const vmKey = `${m.metadata.namespace}/${m.spec.vmiName}`;
     const placementName = m.metadata.labels?.[PlacementLabels.placement];

@@ -2,7 +2,8 @@
  * "Never make things worse", on the real control plane with the simulated KubeVirt: each test is a
  * behaviour the operator got wrong before (a retry loop, one 0 bit/s link stopping every plan, an
  * outcome counted twice, a hidden double claim, a departure time dropped, a shared disk taken for a
- * local one) and asserts the resulting state.
+ * local one, a second VM sent to a full client while a finished migration's VMI lagged) and
+ * asserts the resulting state.
  */
 import { expect } from 'chai';
 import { KubeActuator } from '../../src/actuation/actuator.js';
@@ -129,6 +130,24 @@ describe('the operator never makes things worse', function () {
     expect(c).to.include({ status: 'False', reason: 'VMClaimedByOtherPlacement' });
     expect(c.message).to.match(/vm-1 is also selected by the older placement/);
     expect((await w.getPlacement('newer')).status?.conditions?.find((x) => x.type === 'Ready')).to.include({ status: 'False', reason: 'VMClaimedByOtherPlacement' });
+  });
+
+  it('sends no second VM to a client that fits one while the VMI still shows its old node after the migration succeeded', async () => {
+    await w.server('s1');
+    // 3 GiB allocatable: one 2 GiB VM (plus launcher overhead) fits, two do not.
+    const ws = await w.workstation('ws', '900Mbit/s', { memory: '3Gi' });
+    for (const name of ['vm-1', 'vm-2']) {
+      await putVmi(client, { name, namespace: w.ns, node: w.node('s1'), memory: '2Gi', labels: { app: 'lab' }, annotations: { ...calm, 'sim.offline-first.io/duration-seconds': '2' } });
+    }
+    // virt-controller's Succeeded reaches the watcher 3 s before virt-handler's new node on the VMI.
+    await w.startKubevirt({ vmiUpdateLagMs: 3000 });
+    await w.startOperator();
+    await w.placement('pool', { concurrency: { maxPerPlacement: 4, maxPerClientNode: 1 } });
+    await eventually('one VM on the client', async () => ((await client.list<VirtualMachineInstance>(Resources.vmi, w.ns)).items.some((v) => v.status?.nodeName === ws) ? true : undefined));
+    await sleep(3000);
+    const onClient = (await client.list<VirtualMachineInstance>(Resources.vmi, w.ns)).items.filter((v) => v.status?.nodeName === ws);
+    expect(onClient, 'VMs on the client').to.have.length(1);
+    expect(await w.migrations(), 'migrations').to.have.length(1);
   });
 
   it('does not move a VM whose hostDisk is shared (network storage) when offline capability is wanted', async () => {

@@ -61,6 +61,11 @@ export interface SimulatedKubevirtOptions {
    * runs exactly as predicted.
    */
   labError?: boolean;
+  /**
+   * Report a migration Succeeded this many real milliseconds before the VMI shows its new node (as
+   * when virt-controller's write reaches a watcher before virt-handler's). 0: the VMI first.
+   */
+  vmiUpdateLagMs?: number;
 }
 
 /** Annotation (on the migration or the VMI) that makes the simulated migration fail with its value as reason. */
@@ -337,13 +342,18 @@ export class SimulatedMigrationController {
     const now = new Date().toISOString();
     const target = m.status?.migrationState?.targetNode ?? '';
     const state: MigrationState = { ...vmi.status?.migrationState, ...m.status?.migrationState, completed: true, endTimestamp: now };
+    const lag = this.opts.vmiUpdateLagMs ?? 0;
+    if (lag > 0) {
+      await this.setPhase(m, 'Succeeded', state);
+      await new Promise((r) => setTimeout(r, lag));
+    }
     await this.patchVmi(vmi, { metadata: { labels: { [KubevirtLabels.nodeName]: target, [KubevirtLabels.migrationTargetNodeName]: null } } });
     // One write, so no reader sees the new node without the completed migration state.
     await this.client.jsonPatch(Resources.vmi, vmi.metadata.namespace, vmi.metadata.name!, [
       { op: 'add', path: '/status/migrationState', value: state },
       { op: 'add', path: '/status/nodeName', value: target },
     ], 'status');
-    await this.setPhase(m, 'Succeeded', state);
+    if (lag <= 0) await this.setPhase(m, 'Succeeded', state);
     await this.collectGarbage(m);
   }
 

@@ -46,6 +46,14 @@ function migration(
   };
 }
 
+function ended(m: VirtualMachineInstanceMigration, atMs: number): VirtualMachineInstanceMigration {
+  return { ...m, status: { ...m.status, migrationState: { ...m.status?.migrationState, endTimestamp: new Date(atMs).toISOString() } } };
+}
+
+function created<T extends { metadata: { creationTimestamp?: string } }>(o: T, at: string): T {
+  return { ...o, metadata: { ...o.metadata, creationTimestamp: at } };
+}
+
 function observed(o: Partial<Observed> = {}): Observed {
   return {
     placements: [room()],
@@ -458,18 +466,29 @@ describe('gather', () => {
       expect(g.input.inFlight).to.deep.equal([{ vmKey: 'lab/ghost', sourceNode: '', direction: 'Other', targetCounted: false }]);
     });
 
-    const closed: [string, VirtualMachineInstanceMigration][] = [
-      ['succeeded', migration('m', 'vm-1', { phase: 'Succeeded', ours: 'ToClient', target: 'pc-1' })],
-      ['failed', migration('m', 'vm-1', { phase: 'Failed', ours: 'ToClient', target: 'pc-1' })],
-      ['of a same-named VMI in another namespace', migration('m', 'vm-1', { phase: 'Running', namespace: 'exams' })],
+    const closed: [string, VirtualMachineInstanceMigration, VirtualMachineInstance][] = [
+      ['succeeded, the VMI seen on its target', migration('m', 'vm-1', { phase: 'Succeeded', ours: 'ToClient', target: 'pc-1' }), vmi('vm-1', { node: 'pc-1' })],
+      ['failed', migration('m', 'vm-1', { phase: 'Failed', ours: 'ToClient', target: 'pc-1' }), vmi('vm-1')],
+      ['of a same-named VMI in another namespace', migration('m', 'vm-1', { phase: 'Running', namespace: 'exams' }), vmi('vm-1')],
+      ['succeeded more than 2 minutes ago, the VMI never seen on its target', ended(migration('m', 'vm-1', { phase: 'Succeeded', ours: 'ToClient', target: 'pc-1' }), NOW - 3 * 60_000), vmi('vm-1')],
+      ['succeeded, followed by a newer migration that failed', migration('m-1', 'vm-1', { phase: 'Succeeded', ours: 'ToClient', target: 'pc-1' }), vmi('vm-1')],
+      ['succeeded, of an earlier instance of the VM (the VMI is newer)', created(migration('m', 'vm-1', { phase: 'Succeeded', ours: 'ToClient', target: 'pc-1' }), '2026-01-12T08:00:00Z'), created(vmi('vm-1'), '2026-01-12T08:30:00Z')],
     ];
-    for (const [what, m] of closed) {
+    for (const [what, m, v] of closed) {
       it(`does not count a migration ${what} as open for the VM`, () => {
-        const g = gather(observed({ migrations: [m] }));
+        const later = what.includes('newer migration') ? [migration('m-2', 'vm-1', { phase: 'Failed', ours: 'Home', target: 'home-1' })] : [];
+        const g = gather(observed({ vmis: [v], migrations: [m, ...later] }));
         expect(g.input.vms[0]!.migrating).to.equal(false);
         expect(g.input.inFlight.filter((f) => f.vmKey === 'lab/vm-1')).to.deep.equal([]);
       });
     }
+
+    it('holds a migration that succeeded while the VMI is still seen on its source: the target stays reserved, the VM is not planned again', () => {
+      // The two watches are separate streams: the migration's Succeeded can arrive before the VMI's new node.
+      const g = gather(observed({ migrations: [ended(migration('m', 'vm-1', { phase: 'Succeeded', ours: 'ToClient', target: 'pc-1' }), NOW - 1_000)] }));
+      expect(g.input.vms[0]!.migrating).to.equal(true);
+      expect(g.input.inFlight).to.deep.equal([{ vmKey: 'lab/vm-1', placementKey: ROOM, sourceNode: 'home-1', targetNode: 'pc-1', direction: 'ToClient', targetCounted: false }]);
+    });
 
     it('counts a migration being deleted (KubeVirt is aborting it) as open until it ends: it still holds its slots', () => {
       const g = gather(observed({ migrations: [migration('m', 'vm-1', { phase: 'Running', ours: 'ToClient', target: 'pc-1', deleting: true })] }));
