@@ -43,5 +43,6 @@ export const Resources = {
   migrationPolicy: r('migrations.kubevirt.io', 'v1alpha1', 'migrationpolicies', 'MigrationPolicy', false),
   kubevirt: r('kubevirt.io', 'v1', 'kubevirts', 'KubeVirt', true),
   placement: r('placement.offline-first.io', 'v1alpha1', 'offlinefirstplacements', 'OfflineFirstPlacement', true),
+  nodeLink: r('placement.offline-first.io', 'v1alpha1', 'nodelinks', 'NodeLink', false),
   subjectAccessReview: r('authorization.k8s.io', 'v1', 'subjectaccessreviews', 'SubjectAccessReview', false),
 } as const;
