@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Regenerates what is derived from other files in the repository:
-#   - the Helm chart's copies of crds/placement.offline-first.io_offlinefirstplacements.yaml,
-#     monitoring/alerts.rules.yaml and monitoring/dashboard.json (Helm cannot read files outside
-#     the chart, so the chart ships copies);
+#   - the Helm chart's copies of the project's CRDs (crds/*.yaml, not the KubeVirt test copies in
+#     crds/kubevirt-sim), monitoring/alerts.rules.yaml and monitoring/dashboard.json (Helm cannot
+#     read files outside the chart, so the chart ships copies);
 #   - manifests/offline-first.yaml, the static install: the chart rendered with its default values
-#     into namespace offline-first-system, CRD included, after a Namespace object.
+#     into namespace offline-first-system, CRDs included, after a Namespace object.
 #
 #   scripts/render-manifests.sh            copy the files into the chart and write the manifest
 #   scripts/render-manifests.sh --stdout   print the manifest only, changing nothing (the tests use this)
@@ -42,7 +42,9 @@ case "${1:-}" in
   *) echo "usage: scripts/render-manifests.sh [--stdout]" >&2; exit 2 ;;
 esac
 
-cp crds/placement.offline-first.io_offlinefirstplacements.yaml "$chart/crds/"
+# The chart ships exactly the project's CRDs: a CRD removed from crds/ leaves the chart too.
+rm -f "$chart"/crds/*.yaml
+cp crds/*.yaml "$chart/crds/"
 cp monitoring/alerts.rules.yaml "$chart/files/alerts.yaml"
 cp monitoring/dashboard.json "$chart/files/dashboard.json"
 render >manifests/offline-first.yaml.tmp

@@ -75,6 +75,21 @@ export class KubeClient {
     return new KubeClient(kc);
   }
 
+  /**
+   * A client for the same API server, trusting the same CA, that authenticates with a bearer token
+   * instead: a ServiceAccount's token from a TokenRequest, say.
+   */
+  withBearerToken(token: string, user = 'bearer-token'): KubeClient {
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ ...this.config.getCurrentCluster()!, name: 'cluster' }],
+      users: [{ name: user, token }],
+      contexts: [{ name: user, cluster: 'cluster', user }],
+      currentContext: user,
+    });
+    return new KubeClient(kc);
+  }
+
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const res = await this.send(method, path, opts);
     const text = await res.text();

@@ -57,7 +57,8 @@ export interface LinkMeasurement {
 
 type Annotated = { metadata: { annotations?: Record<string, string> } };
 
-function wrap<T>(fn: () => T | undefined): Parsed<T> {
+/** Runs a parse that throws on bad input: a value, nothing (undefined) or the error's message. */
+export function wrap<T>(fn: () => T | undefined): Parsed<T> {
   try {
     const value = fn();
     return value === undefined ? {} : { value };
@@ -66,7 +67,8 @@ function wrap<T>(fn: () => T | undefined): Parsed<T> {
   }
 }
 
-function timestamp(text: string, key: string): number {
+/** Milliseconds since the epoch of an RFC 3339 time; the error names `key`. */
+export function timestamp(text: string, key: string): number {
   const ms = Date.parse(text);
   // RFC 3339 requires the zone; without one, Date.parse would read the operator's local time.
   if (!/^\d{4}-\d\d-\d\dT.*(?:Z|[+-]\d\d:\d\d)$/i.test(text) || Number.isNaN(ms)) throw new Error(`${key}: expected an RFC 3339 time such as 2026-11-25T10:00:00Z, got "${text}"`);

@@ -10,45 +10,22 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
 import { OBSERVED_PHASE_ANNOTATION } from '../../src/controllers/migration/follower.js';
 import { freePort } from '../../src/controlplane/ports.js';
 import { projectRoot } from '../../src/controlplane/tools.js';
-import { KubeClient } from '../../src/kube/client.js';
+import type { KubeClient } from '../../src/kube/client.js';
 import { isNotFound } from '../../src/kube/errors.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import type { OfflineFirstPlacement } from '../../src/kube/placement.js';
 import { Resources, type Resource } from '../../src/kube/resources.js';
 import { putVmi } from '../../src/sim/fixtures/vmis.js';
+import { helm, parseAll, type Manifest } from './chart-support.js';
 import { OperatorWorld } from './operator-support.js';
 import { adminClient, controlPlane, eventually, newNamespace } from './support.js';
 
 const chartDir = join(projectRoot, 'charts', 'offline-first');
-const crdFile = 'placement.offline-first.io_offlinefirstplacements.yaml';
-
-interface Manifest extends KubeObject {
-  apiVersion: string;
-  kind: string;
-  // Rendered objects are read loosely: the assertions say what each must hold.
-  spec?: any;
-  data?: Record<string, string>;
-  rules?: { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[];
-  roleRef?: { kind: string; name: string };
-  subjects?: { kind: string; name: string; namespace?: string }[];
-}
-
-function helm(args: readonly string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
-  const bin = controlPlane().tools.helm;
-  if (!bin) throw new Error('the control plane was started without helm (controlPlaneTools({ withHelm: true }))');
-  const r = spawnSync(bin, [...args], { cwd: projectRoot, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
-  if (r.error) throw r.error;
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function parseAll(text: string): Manifest[] {
-  return yaml.loadAll(text).filter((d): d is Manifest => typeof d === 'object' && d !== null);
-}
+const crdFiles = ['placement.offline-first.io_nodelinks.yaml', 'placement.offline-first.io_offlinefirstplacements.yaml'];
 
 function render(valuesFile?: string, namespace = 'offline-first-system'): Manifest[] {
   const r = helm(['template', 'offline-first', 'charts/offline-first', '--namespace', namespace, ...(valuesFile ? ['-f', valuesFile] : [])]);
@@ -62,7 +39,7 @@ const one = (objs: Manifest[], kind: string, name?: string): Manifest => {
   return found[0]!;
 };
 const kinds = (objs: Manifest[]) => objs.map((o) => o.kind).sort();
-const CLUSTER_SCOPED = new Set(['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Namespace']);
+const CLUSTER_SCOPED = new Set(['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Namespace', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
 
 /** What every rendering must hold: namespaced objects carry the namespace, the operator pod is locked down. */
 function expectWellFormed(objs: Manifest[], namespace: string): void {
@@ -144,7 +121,7 @@ describe('Helm chart charts/offline-first', function () {
       expect(one(objs, 'Deployment').spec.template.metadata.annotations).to.include({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080' });
     });
 
-    it('renders the link agent DaemonSet on client nodes only when enabled, with its own unbound ServiceAccount', () => {
+    it('renders the link agent DaemonSet on client nodes only when enabled, with its own ServiceAccount', () => {
       expect(render().filter((o) => o.kind === 'DaemonSet')).to.be.empty;
       const objs = render('charts/offline-first/ci/link-agent-values.yaml');
       expectWellFormed(objs, 'offline-first-system');
@@ -155,8 +132,33 @@ describe('Helm chart charts/offline-first', function () {
       expect(pod.containers[0].securityContext).to.deep.include({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
       expect(pod.serviceAccountName).to.equal('offline-first-link-agent');
       one(objs, 'ServiceAccount', 'offline-first-link-agent');
-      const boundAccounts = objs.flatMap((o) => o.subjects ?? []).map((s) => s.name);
-      expect(boundAccounts).to.not.include('offline-first-link-agent');
+    });
+
+    it('lets the link agent write NodeLinks and nothing else, and holds it to its own node\'s record with a ValidatingAdmissionPolicy', () => {
+      const agentObjects = (objs: Manifest[]) => objs.filter((o) => ['ClusterRole', 'ClusterRoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'].includes(o.kind) && o.metadata.labels?.['app.kubernetes.io/component'] === 'link-agent');
+      expect(agentObjects(render())).to.be.empty;
+      const objs = render('charts/offline-first/ci/link-agent-values.yaml');
+      const agent = { kind: 'ServiceAccount', name: 'offline-first-link-agent', namespace: 'offline-first-system' };
+      const bindings = objs.filter((o) => o.subjects?.some((s) => s.name === agent.name));
+      expect(bindings.map((b) => `${b.kind} ${b.metadata.name}`)).to.deep.equal(['ClusterRoleBinding offline-first-link-agent']);
+      expect(bindings[0]!.subjects).to.deep.equal([agent]);
+      expect(bindings[0]!.roleRef).to.deep.include({ kind: 'ClusterRole', name: 'offline-first-link-agent' });
+      expect(one(objs, 'ClusterRole', 'offline-first-link-agent').rules).to.deep.equal([
+        { apiGroups: ['placement.offline-first.io'], resources: ['nodelinks'], verbs: ['get', 'create', 'update', 'patch'] },
+        { apiGroups: ['placement.offline-first.io'], resources: ['nodelinks/status'], verbs: ['get', 'update', 'patch'] },
+      ]);
+      const policy = one(objs, 'ValidatingAdmissionPolicy', 'offline-first-link-record');
+      expect(policy.apiVersion).to.equal('admissionregistration.k8s.io/v1');
+      expect(policy.spec.failurePolicy).to.equal('Fail');
+      expect(policy.spec.matchConstraints.resourceRules).to.deep.equal([
+        { apiGroups: ['placement.offline-first.io'], apiVersions: ['*'], resources: ['nodelinks', 'nodelinks/status'], operations: ['CREATE', 'UPDATE', 'DELETE'] },
+      ]);
+      expect(policy.spec.matchConditions).to.deep.equal([{ name: 'link-agent-only', expression: "request.userInfo.username == 'system:serviceaccount:offline-first-system:offline-first-link-agent'" }]);
+      expect(one(objs, 'ValidatingAdmissionPolicyBinding', 'offline-first-link-record').spec).to.deep.equal({ policyName: 'offline-first-link-record', validationActions: ['Deny'] });
+      // Without RBAC objects (rbac.create=false) the policy still ships: it is the agent's fence, not its grant.
+      const noRbac = helm(['template', 'offline-first', 'charts/offline-first', '-f', 'charts/offline-first/ci/link-agent-values.yaml', '--set', 'rbac.create=false']);
+      expect(noRbac.status, noRbac.stderr).to.equal(0);
+      expect(kinds(agentObjects(parseAll(noRbac.stdout)))).to.deep.equal(['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
     });
 
     it('renders one replica without a PDB (it would block drains) but still under leader election', () => {
@@ -235,9 +237,12 @@ describe('Helm chart charts/offline-first', function () {
     }
 
     it('ships crds/ of the project unchanged', () => {
-      const shipped = readFileSync(join(chartDir, 'crds', crdFile), 'utf8');
-      expect(readdirSync(join(chartDir, 'crds'))).to.deep.equal([crdFile]);
-      expect(shipped === readFileSync(join(projectRoot, 'crds', crdFile), 'utf8'), `the chart's CRD differs from crds/${crdFile}: run scripts/render-manifests.sh`).to.equal(true);
+      expect(readdirSync(join(chartDir, 'crds'))).to.deep.equal(crdFiles);
+      expect(readdirSync(join(projectRoot, 'crds')).filter((f) => f.endsWith('.yaml'))).to.deep.equal(crdFiles);
+      for (const crdFile of crdFiles) {
+        const shipped = readFileSync(join(chartDir, 'crds', crdFile), 'utf8');
+        expect(shipped === readFileSync(join(projectRoot, 'crds', crdFile), 'utf8'), `the chart's CRD differs from crds/${crdFile}: run scripts/render-manifests.sh`).to.equal(true);
+      }
     });
 
     it('matches manifests/offline-first.yaml: the static manifest is the chart rendered with default values', () => {
@@ -307,6 +312,7 @@ describe('Helm chart charts/offline-first', function () {
           [Resources.placement, Resources.vmi, Resources.migration, Resources.node, Resources.kubevirt, Resources.migrationPolicy, Resources.namespace].map((resource) => ({ verb, resource })),
         ),
         ...['list', 'watch'].map((verb) => ({ verb, resource: Resources.vmi, namespace: 'lab' })),
+        ...['get', 'list', 'watch'].map((verb) => ({ verb, resource: Resources.nodeLink })),
         { verb: 'patch', resource: Resources.placement, subresource: 'status', namespace: 'lab', name: 'room' },
         { verb: 'create', resource: Resources.migration, namespace: 'lab' },
         { verb: 'patch', resource: Resources.migration, namespace: 'lab', name: 'vm-1-to-ws-1' },
@@ -334,6 +340,9 @@ describe('Helm chart charts/offline-first', function () {
         ...['delete', 'deletecollection', 'update'].map((verb) => ({ verb, resource: Resources.migration, namespace: 'lab' })),
         ...['get', 'create', 'update', 'patch', 'delete'].map((verb) => ({ verb, resource: Resources.placement, namespace: 'lab' })),
         { verb: 'update', resource: Resources.placement, subresource: 'status', namespace: 'lab' },
+        // NodeLinks are the link agents' to write; the operator only reads them.
+        ...['create', 'update', 'patch', 'delete', 'deletecollection'].map((verb) => ({ verb, resource: Resources.nodeLink, name: 'ws-1' })),
+        ...['update', 'patch'].map((verb) => ({ verb, resource: Resources.nodeLink, subresource: 'status', name: 'ws-1' })),
         { verb: 'get', resource: Resources.vmi, namespace: 'lab', name: 'vm-1' },
         { verb: 'get', resource: Resources.lease, namespace: 'default', name: lease },
         { verb: 'create', resource: Resources.lease, namespace: 'default' },
@@ -370,19 +379,11 @@ describe('Helm chart charts/offline-first', function () {
       const token = await client.request<{ status: { token: string } }>('POST', `/api/v1/namespaces/${releaseNs}/serviceaccounts/offline-first/token`, {
         body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
       });
-      const cluster = client.config.getCurrentCluster()!;
-      const kc = new KubeConfig();
-      kc.loadFromOptions({
-        clusters: [{ name: 'local', server: cluster.server, caData: cluster.caData, skipTLSVerify: false }],
-        users: [{ name: 'offline-first', token: token.status.token }],
-        contexts: [{ name: 'local', cluster: 'local', user: 'offline-first' }],
-        currentContext: 'local',
-      });
+      const saClient = client.withBearerToken(token.status.token, 'offline-first');
       const dir = mkdtempSync(join(tmpdir(), 'offline-first-sa-'));
       const saKubeconfig = join(dir, 'kubeconfig');
-      writeFileSync(saKubeconfig, kc.exportConfig(), { mode: 0o600 });
+      writeFileSync(saKubeconfig, saClient.config.exportConfig(), { mode: 0o600 });
       // The token really is the ServiceAccount's: it may not read Secrets.
-      const saClient = new KubeClient(kc);
       await saClient.list(Resources.node);
       const denied = await saClient.request('GET', `/api/v1/namespaces/${releaseNs}/secrets`).then(() => 'read', (err: Error) => err.message);
       expect(denied).to.match(/403 Forbidden/);
@@ -436,7 +437,7 @@ describe('Helm chart charts/offline-first', function () {
       }
     });
 
-    it('is removed by helm uninstall, except the CRD (Helm never deletes CRDs)', async () => {
+    it('is removed by helm uninstall, except the CRDs (Helm never deletes CRDs)', async () => {
       const r = helm(['uninstall', release, '--namespace', releaseNs, '--kubeconfig', kubeconfig()]);
       expect(r.status, r.stderr).to.equal(0);
       installed = false;
@@ -464,6 +465,7 @@ describe('Helm chart charts/offline-first', function () {
       }
       expect(await allowed({ verb: 'list', resource: Resources.node })).to.equal(false);
       await client.get(Resources.crd, undefined, 'offlinefirstplacements.placement.offline-first.io');
+      await client.get(Resources.crd, undefined, 'nodelinks.placement.offline-first.io');
     });
   });
 });

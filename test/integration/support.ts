@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ControlPlane } from '../../src/controlplane/control-plane.js';
 import { KubeClient } from '../../src/kube/client.js';
+import { KubeApiError } from '../../src/kube/errors.js';
 import { Resources } from '../../src/kube/resources.js';
 
 let shared: ControlPlane | undefined;
@@ -40,4 +41,14 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+}
+
+/** The API server's refusal of a request, or a failure saying the request went through. */
+export async function refusal(request: Promise<unknown>): Promise<KubeApiError> {
+  const outcome = await request.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  if (!(outcome instanceof KubeApiError)) throw new Error(`expected the API server to refuse the request, but ${outcome === undefined ? 'it succeeded' : String(outcome)}`);
+  return outcome;
 }

@@ -54,6 +54,14 @@ app.kubernetes.io/component: link-agent
 {{- end }}
 {{- end }}
 
+{{/*
+The link agent's ServiceAccount: its RBAC and the link-record policy (link-record-policy.yaml) name
+it, so the DaemonSet must run under exactly this name.
+*/}}
+{{- define "offline-first.linkAgentServiceAccountName" -}}
+{{- printf "%s-link-agent" (include "offline-first.fullname" .) }}
+{{- end }}
+
 {{- define "offline-first.image" -}}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
