@@ -19,7 +19,7 @@ import type { PlannedMigration } from '../domain/placement/index.js';
 import type { KubeClient } from '../kube/client.js';
 import { isConflict, isNotFound } from '../kube/errors.js';
 import type { EventRecorder, EventTarget } from '../kube/events.js';
-import type { VirtualMachineInstance, VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
+import type { MigrationPolicy, VirtualMachineInstance, VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
 import { objectKey } from '../kube/objects.js';
 import { PlacementAnnotations, type OfflineFirstPlacement, type OfflineFirstPlacementStatus } from '../kube/placement.js';
 import { Resources } from '../kube/resources.js';
@@ -36,6 +36,15 @@ export interface Actuator {
    */
   claimPhase(m: VirtualMachineInstanceMigration, phase: string, annotations: Record<string, string>): Promise<boolean>;
   writeStatus(p: OfflineFirstPlacement, status: OfflineFirstPlacementStatus): Promise<void>;
+  /** Creates or updates a managed MigrationPolicy to say exactly `desired` (server-side apply). */
+  applyMigrationPolicy(desired: MigrationPolicy): Promise<void>;
+  /** Deletes a managed MigrationPolicy (gone already is fine). */
+  deleteMigrationPolicy(policy: MigrationPolicy): Promise<void>;
+  /**
+   * Adds or removes a finalizer on a placement, as read at its resourceVersion: false when the
+   * placement moved on or is gone (the next reconcile sees it anew).
+   */
+  setFinalizer(p: OfflineFirstPlacement, finalizer: string, present: boolean): Promise<boolean>;
   /** `once` names the report: with it, the event is recorded at most once, by anyone. */
   event(regarding: EventTarget, type: EventType, reason: string, action: string, note: string, once?: string): Promise<void>;
 }
@@ -73,13 +82,45 @@ export class KubeActuator implements Actuator {
     }
   }
 
+  async applyMigrationPolicy(desired: MigrationPolicy): Promise<void> {
+    await this.client.apply(Resources.migrationPolicy, desired, { force: true });
+  }
+
+  async deleteMigrationPolicy(policy: MigrationPolicy): Promise<void> {
+    try {
+      await this.client.delete(Resources.migrationPolicy, undefined, policy.metadata.name!, policy.metadata.uid ? { uid: policy.metadata.uid } : {});
+    } catch (err) {
+      if (!isNotFound(err) && !isConflict(err)) throw err;
+    }
+  }
+
+  async setFinalizer(p: OfflineFirstPlacement, finalizer: string, present: boolean): Promise<boolean> {
+    const finalizers = withFinalizer(p.metadata.finalizers, finalizer, present);
+    if (finalizers === undefined) return true;
+    try {
+      // The resourceVersion makes the merge patch (which replaces the whole list) a compare-and-swap.
+      await this.client.mergePatch(Resources.placement, p.metadata.namespace, p.metadata.name!, { metadata: { resourceVersion: p.metadata.resourceVersion, finalizers } });
+      return true;
+    } catch (err) {
+      if (isConflict(err) || isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
   async event(regarding: EventTarget, type: EventType, reason: string, action: string, note: string, once?: string): Promise<void> {
     await this.events.record(regarding, type, reason, action, note, once);
   }
 }
 
+/** The finalizer list with `finalizer` added or removed; undefined when it is already so. */
+export function withFinalizer(current: readonly string[] | undefined, finalizer: string, present: boolean): string[] | undefined {
+  const list = current ?? [];
+  if (list.includes(finalizer) === present) return undefined;
+  return present ? [...list, finalizer] : list.filter((f) => f !== finalizer);
+}
+
 export interface RecordedWrite {
-  kind: 'migration' | 'claim' | 'status' | 'event';
+  kind: 'migration' | 'claim' | 'status' | 'event' | 'policy' | 'finalizer';
   key: string;
   detail: Record<string, unknown>;
 }
@@ -108,6 +149,19 @@ export class RecordingActuator implements Actuator {
 
   async writeStatus(p: OfflineFirstPlacement, status: OfflineFirstPlacementStatus): Promise<void> {
     this.writes.push({ kind: 'status', key: objectKey(p), detail: status as Record<string, unknown> });
+  }
+
+  async applyMigrationPolicy(desired: MigrationPolicy): Promise<void> {
+    this.writes.push({ kind: 'policy', key: desired.metadata.name!, detail: { apply: desired.spec } });
+  }
+
+  async deleteMigrationPolicy(policy: MigrationPolicy): Promise<void> {
+    this.writes.push({ kind: 'policy', key: policy.metadata.name!, detail: { delete: true } });
+  }
+
+  async setFinalizer(p: OfflineFirstPlacement, finalizer: string, present: boolean): Promise<boolean> {
+    if (withFinalizer(p.metadata.finalizers, finalizer, present)) this.writes.push({ kind: 'finalizer', key: objectKey(p), detail: { finalizer, present } });
+    return true;
   }
 
   async event(regarding: EventTarget, type: EventType, reason: string, action: string, note: string, once?: string): Promise<void> {

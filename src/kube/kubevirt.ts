@@ -29,6 +29,8 @@ export interface MigrationState {
   migrationUid?: string;
   mode?: 'PreCopy' | 'PostCopy' | 'Paused';
   targetNodeDomainDetected?: boolean;
+  /** The MigrationPolicy virt-controller matched when the migration started; empty for none. */
+  migrationPolicyName?: string;
 }
 
 export interface Volume {

@@ -60,7 +60,15 @@ export const PlacementLabels = {
   /** ToClient or Home. */
   direction: 'placement.offline-first.io/direction',
   managedBy: 'app.kubernetes.io/managed-by',
+  /** On a managed MigrationPolicy (cluster-scoped): the namespace of the placement it belongs to. */
+  placementNamespace: 'placement.offline-first.io/placement-namespace',
 } as const;
+
+/**
+ * Held on a placement while it has a managed MigrationPolicy: a cluster-scoped policy cannot carry
+ * an owner reference to a namespaced placement, so the operator deletes it before letting go.
+ */
+export const MIGRATION_POLICY_FINALIZER = 'placement.offline-first.io/migration-policy';
 
 export const PlacementAnnotations = {
   predictedSeconds: 'placement.offline-first.io/predicted-seconds',

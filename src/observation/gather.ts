@@ -7,7 +7,7 @@
 import type { InFlightMigration, NodeView, PlacementPolicy, PlanInput, VmView } from '../domain/placement/index.js';
 import { parseBytes } from '../domain/units.js';
 import { departureFromNode, LEAVING_TAINT, linkFromAnnotations } from './annotations.js';
-import { clusterMigrationSettings, effectiveSettings, type KubevirtMigrationConfig, type KubevirtMigrationPolicy } from '../domain/migration/kubevirt-settings.js';
+import { SettingsResolver, type EffectiveMigrationSettings, type KubevirtMigrationConfig, type KubevirtMigrationPolicy } from '../domain/migration/kubevirt-settings.js';
 import { vmiCondition, type KubeVirt, type MigrationPolicy, type VirtualMachineInstance, type VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
 import { isNodeReady, type Node } from '../kube/node.js';
 import { objectKey } from '../kube/objects.js';
@@ -16,6 +16,7 @@ import { matchesSelector } from '../kube/selectors.js';
 import { diskFacts } from './disks.js';
 import { activeKubevirt, kubevirtMigrationConfig, migrationPolicy } from './kubevirt-settings.js';
 import { vmHistory, type VmHistory } from './history.js';
+import { managedPolicyIntent, managedPolicyOwner, type ManagedPolicyIntent } from './managed-policy.js';
 import { placementPolicy } from './placement-policy.js';
 import { openOrSettling } from './settling.js';
 import { VmMeasurementReader } from './vm-measurements.js';
@@ -40,6 +41,11 @@ export interface Observed {
    */
   kubevirt?: readonly KubeVirt[];
   migrationPolicies?: readonly MigrationPolicy[];
+  /**
+   * false when the cluster does not serve MigrationPolicies (no KubeVirt, or an old one): a
+   * placement's spec.migration settings cannot be applied then. Assumed served when absent.
+   */
+  migrationPoliciesServed?: boolean;
   /** For the policies' namespaceSelector. */
   namespaces?: readonly { metadata: { name?: string; labels?: Record<string, string> } }[];
   /**
@@ -66,6 +72,10 @@ export interface Gathered {
   inputErrors: InputProblem[];
   /** The placement that owns each selected VMI (the oldest that selects it), by VMI key. */
   owners: Map<string, string>;
+  /** Per placement whose spec.migration asks for settings: its managed MigrationPolicy. */
+  managedPolicies: Map<string, ManagedPolicyIntent>;
+  /** Per placement: its VMs KubeVirt would not migrate with those settings, one line each. */
+  settingsNotApplied: Map<string, string[]>;
 }
 
 /** A value on a Node or VMI the operator could not use, and what it did instead. */
@@ -197,18 +207,35 @@ export function gather(o: Observed): Gathered {
     clusterConfig = parsed.value;
     for (const message of parsed.errors) inputErrors.push({ kind: 'KubeVirt', ...(kubevirt.metadata.namespace ? { namespace: kubevirt.metadata.namespace } : {}), name: kubevirt.metadata.name ?? '', message });
   }
+  // The policies KubeVirt will match: those in the cluster, with each placement's managed policy as
+  // the operator keeps it (desired, not as last seen) in place of the managed ones.
+  const intents = new Map<string, ManagedPolicyIntent>();
+  for (const { object } of placements.values()) {
+    const intent = managedPolicyIntent(object);
+    if (!intent) continue;
+    intents.set(
+      intent.placementKey,
+      o.migrationPoliciesServed === false && intent.desired
+        ? { placementKey: intent.placementKey, notCarried: intent.notCarried, refusal: 'spec.migration sets migration settings, but the cluster does not serve KubeVirt\'s MigrationPolicy API (migrations.kubevirt.io/v1alpha1) that would apply them' }
+        : intent,
+    );
+  }
   const policies: KubevirtMigrationPolicy[] = [];
-  for (const p of o.migrationPolicies ?? []) {
+  const readPolicy = (p: MigrationPolicy) => {
     const parsed = migrationPolicy(p);
     if (parsed.value) policies.push(parsed.value);
     for (const message of parsed.errors) inputErrors.push({ kind: 'MigrationPolicy', name: p.metadata.name ?? '', message });
-  }
-  const clusterSettings = clusterConfig ? clusterMigrationSettings(clusterConfig) : undefined;
+  };
+  for (const p of o.migrationPolicies ?? []) if (managedPolicyOwner(p) === undefined) readPolicy(p);
+  for (const intent of intents.values()) if (intent.desired) readPolicy(intent.desired);
+  const resolver = new SettingsResolver(clusterConfig, policies);
+  const clusterSettings = clusterConfig ? resolver.cluster : undefined;
   const namespaceLabels = new Map((o.namespaces ?? []).map((n) => [n.metadata.name ?? '', n.metadata.labels]));
 
   const vms: VmView[] = [];
   const measurements = o.measurements ?? new VmMeasurementReader();
   const claimedBy = new Map<string, string>();
+  const overridden = new Map<string, string[]>();
   for (const vmi of o.vmis) {
     const ns = vmi.metadata.namespace!;
     const key = objectKey(vmi);
@@ -220,11 +247,14 @@ export function gather(o: Observed): Gathered {
     }
     if (!owner) continue;
     claimedBy.set(key, owner.policy.key);
-    const settings = effectiveSettings(clusterConfig, policies, vmi.metadata.labels, namespaceLabels.get(ns));
-    const migrationSettings = clusterConfig !== undefined || settings.policy !== undefined ? settings : undefined;
+    const settings = resolver.forVmi(vmi.metadata.labels, namespaceLabels.get(ns));
+    const intent = intents.get(owner.policy.key);
+    const migrationSettings = clusterConfig !== undefined || settings.policy !== undefined || intent !== undefined ? settings : undefined;
+    const notApplied = intent ? settingsNotApplied(intent, settings) : undefined;
+    if (notApplied) overridden.set(owner.policy.key, [...(overridden.get(owner.policy.key) ?? []), `${vmi.metadata.name}: ${notApplied}`]);
     try {
       const view = vmView(vmi, owner, openByVm.has(key), vmHistory(migrationsByVm.get(key) ?? [], vmi.status?.migrationState), measurements, inputErrors);
-      vms.push(migrationSettings ? { ...view, migrationSettings } : view);
+      vms.push({ ...view, ...(migrationSettings ? { migrationSettings } : {}), ...(notApplied ? { settingsNotApplied: notApplied } : {}) });
     } catch (err) {
       inputErrors.push(vmiProblem(vmi, err instanceof Error ? err.message : String(err)));
     }
@@ -262,7 +292,16 @@ export function gather(o: Observed): Gathered {
     problems,
     inputErrors,
     owners: claimedBy,
+    managedPolicies: intents,
+    settingsNotApplied: overridden,
   };
+}
+
+/** Why KubeVirt would not migrate a VM with its placement's managed policy, if it would not. */
+function settingsNotApplied(intent: ManagedPolicyIntent, settings: EffectiveMigrationSettings): string | undefined {
+  if (intent.refusal) return intent.refusal;
+  if (!intent.desired || settings.policy === intent.desired.metadata.name) return undefined;
+  return `KubeVirt would migrate it with MigrationPolicy ${settings.policy}, which selects it with more labels (or an earlier name) than the placement's ${intent.desired.metadata.name}: the placement's spec.migration would not apply`;
 }
 
 function vmView(

@@ -89,6 +89,7 @@ export class Operator {
       timeScale: opts.timeScale ?? 1,
       measurements: new VmMeasurementReader(opts.externalSource),
       log: (m, f) => this.log(m, f),
+      migrationPoliciesServed: () => this.migrationPolicies.hasSynced(),
     });
     this.follower = new MigrationFollower(actuator, this.migrations, this.vmis, this.placements, this.metrics, opts.timeScale ?? 1);
     const replan = () => this.term?.planner.queue.add(PLAN_KEY);

@@ -314,6 +314,9 @@ describe('Helm chart charts/offline-first', function () {
         ...['list', 'watch'].map((verb) => ({ verb, resource: Resources.vmi, namespace: 'lab' })),
         ...['get', 'list', 'watch'].map((verb) => ({ verb, resource: Resources.nodeLink })),
         { verb: 'patch', resource: Resources.placement, subresource: 'status', namespace: 'lab', name: 'room' },
+        // The finalizer held while the placement's managed MigrationPolicy exists, and the policy itself.
+        { verb: 'patch', resource: Resources.placement, namespace: 'lab', name: 'room' },
+        ...['create', 'patch', 'delete'].map((verb) => ({ verb, resource: Resources.migrationPolicy, name: 'offline-first.lab.room' })),
         { verb: 'create', resource: Resources.migration, namespace: 'lab' },
         { verb: 'patch', resource: Resources.migration, namespace: 'lab', name: 'vm-1-to-ws-1' },
         { verb: 'create', resource: Resources.event, namespace: 'lab' },
@@ -338,7 +341,7 @@ describe('Helm chart charts/offline-first', function () {
         { verb: 'patch', resource: Resources.node, subresource: 'status' },
         // The operator never deletes migrations (it lets them finish), so it may not.
         ...['delete', 'deletecollection', 'update'].map((verb) => ({ verb, resource: Resources.migration, namespace: 'lab' })),
-        ...['get', 'create', 'update', 'patch', 'delete'].map((verb) => ({ verb, resource: Resources.placement, namespace: 'lab' })),
+        ...['get', 'create', 'update', 'delete'].map((verb) => ({ verb, resource: Resources.placement, namespace: 'lab' })),
         { verb: 'update', resource: Resources.placement, subresource: 'status', namespace: 'lab' },
         // NodeLinks are the link agents' to write; the operator only reads them.
         ...['create', 'update', 'patch', 'delete', 'deletecollection'].map((verb) => ({ verb, resource: Resources.nodeLink, name: 'ws-1' })),
@@ -353,7 +356,7 @@ describe('Helm chart charts/offline-first', function () {
         { verb: 'create', resource: coreEvent, namespace: 'lab' },
         { verb: 'update', resource: Resources.event, namespace: 'lab' },
         { verb: 'create', resource: clusterRoleBinding },
-        { verb: 'create', resource: Resources.migrationPolicy },
+        ...['update', 'deletecollection'].map((verb) => ({ verb, resource: Resources.migrationPolicy })),
         ...['get', 'update', 'patch'].map((verb) => ({ verb, resource: Resources.kubevirt, namespace: 'kubevirt' })),
         ...['get', 'update', 'patch', 'delete'].map((verb) => ({ verb, resource: Resources.namespace, name: 'lab' })),
         { verb: 'delete', resource: Resources.crd, name: 'offlinefirstplacements.placement.offline-first.io' },

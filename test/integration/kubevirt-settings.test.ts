@@ -1,6 +1,7 @@
 /**
  * The operator predicts with the migration settings KubeVirt will use: the KubeVirt resource's
- * spec.configuration.migrations, overridden by the MigrationPolicy KubeVirt matches to the VMI.
+ * spec.configuration.migrations, overridden by the MigrationPolicy KubeVirt matches to the VMI, the
+ * placement's own managed policy included.
  * Both are cluster-wide, so each test deletes what it created, and its policy selects only its
  * own namespace and VMIs.
  */
@@ -61,6 +62,68 @@ describe("the operator predicts with KubeVirt's migration settings", function ()
     created.kubevirt = undefined;
     const plain = await w.decision('room', 'vm-plain', (d) => d.action === 'MoveToClient', "MoveToClient within KubeVirt's default 150 s per GiB");
     expect(plain.predicted?.migrationPolicy).to.equal(undefined);
+  });
+
+  it('keeps a MigrationPolicy for a placement whose spec.migration sets settings: selecting exactly its VMs, following the spec, gone with the placement', async () => {
+    const home = await w.server('server-1');
+    await w.workstation('ws-1', '900Mbit/s');
+    await putVmi(client, { name: 'vm-1', namespace: w.ns, node: home, memory: '1Gi', labels: { app: 'lab' }, annotations: { 'offline-first.io/dirty-rate': '1MB/s' } });
+    await w.startKubevirt();
+    await w.startOperator();
+    await w.placement('room', { migration: { bandwidthLimit: '400Mbit/s', allowAutoConverge: true } });
+    const name = `offline-first.${w.ns}.room`;
+    const policy = () => client.get<MigrationPolicy>(Resources.migrationPolicy, undefined, name).catch(() => undefined);
+    const first = await eventually('the managed MigrationPolicy', policy);
+    expect(first.spec).to.deep.equal({
+      selectors: { namespaceSelector: { 'kubernetes.io/metadata.name': w.ns }, virtualMachineInstanceSelector: { app: 'lab' } },
+      bandwidthPerMigration: '50000000',
+      allowAutoConverge: true,
+    });
+    expect((await w.getPlacement('room')).metadata.finalizers).to.include('placement.offline-first.io/migration-policy');
+    // The move is run by the simulated KubeVirt with the policy it matches, the one the prediction used.
+    const vmi = await w.nodeOf('vm-1', w.node('ws-1'));
+    expect(vmi.status?.migrationState?.migrationPolicyName).to.equal(name);
+    const applied = (await w.getPlacement('room')).status?.conditions?.find((c) => c.type === 'MigrationSettingsApplied');
+    expect(applied).to.include({ status: 'True', reason: 'PolicyApplied' });
+
+    await client.mergePatch(Resources.placement, w.ns, 'room', { spec: { migration: { bandwidthLimit: '200Mbit/s', allowAutoConverge: null, completionTimeoutPerGiB: 300 } } });
+    const updated = await eventually('the policy to follow the spec', async () => {
+      const p = await policy();
+      return p?.spec?.bandwidthPerMigration === '25000000' ? p : undefined;
+    });
+    expect(updated.spec).to.deep.equal({
+      selectors: { namespaceSelector: { 'kubernetes.io/metadata.name': w.ns }, virtualMachineInstanceSelector: { app: 'lab' } },
+      bandwidthPerMigration: '25000000',
+      completionTimeoutPerGiB: 300,
+    });
+
+    await client.delete(Resources.placement, w.ns, 'room');
+    await eventually('the placement and its policy gone', async () => ((await policy()) === undefined && (await client.get(Resources.placement, w.ns, 'room').catch(() => undefined)) === undefined ? true : undefined));
+  });
+
+  it('refuses to move VMs that another MigrationPolicy governs in a way KubeVirt prefers, and says so', async () => {
+    const home = await w.server('server-1');
+    await w.workstation('ws-1', '900Mbit/s');
+    await putVmi(client, { name: 'vm-1', namespace: w.ns, node: home, memory: '1Gi', labels: { app: 'lab', tier: 'gold' }, annotations: { 'offline-first.io/dirty-rate': '1MB/s' } });
+    // Two VMI labels and the namespace: a better match than the placement's policy (one VMI label and the namespace).
+    const other = `${w.ns}-gold`;
+    await client.create<MigrationPolicy>(Resources.migrationPolicy, {
+      apiVersion: 'migrations.kubevirt.io/v1alpha1',
+      kind: 'MigrationPolicy',
+      metadata: { name: other },
+      spec: { selectors: { namespaceSelector: { 'kubernetes.io/metadata.name': w.ns }, virtualMachineInstanceSelector: { app: 'lab', tier: 'gold' } }, allowAutoConverge: false },
+    });
+    created.policy = other;
+    await w.startKubevirt();
+    await w.startOperator();
+    await w.placement('room', { migration: { allowAutoConverge: true } });
+    const d = await w.decision('room', 'vm-1', (x) => x.action === 'Blocked', 'blocked');
+    expect(d.reason).to.equal('MigrationSettingsNotApplied');
+    expect(d.message).to.contain(other);
+    const condition = (await w.getPlacement('room')).status?.conditions?.find((c) => c.type === 'MigrationSettingsApplied');
+    expect(condition).to.include({ status: 'False', reason: 'OverriddenByPolicy' });
+    expect(condition?.message).to.contain('vm-1');
+    expect(await w.migrations()).to.have.length(0);
   });
 
   it("keeps to the KubeVirt resource's parallelMigrationsPerCluster", async () => {

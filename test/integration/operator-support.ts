@@ -1,9 +1,9 @@
 /** Shared set-up for the operator's integration tests: a namespace, nodes, the simulated KubeVirt and the operator. */
 import { randomBytes } from 'node:crypto';
 import type { KubeClient } from '../../src/kube/client.js';
-import { isMigrationFinal, type VirtualMachineInstance, type VirtualMachineInstanceMigration } from '../../src/kube/kubevirt.js';
+import { isMigrationFinal, type MigrationPolicy, type VirtualMachineInstance, type VirtualMachineInstanceMigration } from '../../src/kube/kubevirt.js';
 import type { KubeObject } from '../../src/kube/objects.js';
-import type { DecisionStatus, OfflineFirstPlacement, OfflineFirstPlacementSpec } from '../../src/kube/placement.js';
+import { PlacementLabels, type DecisionStatus, type OfflineFirstPlacement, type OfflineFirstPlacementSpec } from '../../src/kube/placement.js';
 import { Resources } from '../../src/kube/resources.js';
 import { Operator, type OperatorOptions } from '../../src/operator/operator.js';
 import { clientWorkstation, cloudServer, putNode, type NodeFixture } from '../../src/sim/fixtures/nodes.js';
@@ -108,6 +108,11 @@ export class OperatorWorld {
     for (const op of this.operators.splice(0)) await op.stop();
     for (const p of (await this.client.list<OfflineFirstPlacement>(Resources.placement, this.ns)).items) {
       await this.client.delete(Resources.placement, this.ns, p.metadata.name!);
+      // With the operators stopped, nobody would remove the managed policy's finalizer.
+      if (p.metadata.finalizers?.length) await this.client.mergePatch(Resources.placement, this.ns, p.metadata.name!, { metadata: { finalizers: null } }).catch(() => undefined);
+    }
+    for (const policy of (await this.client.list<MigrationPolicy>(Resources.migrationPolicy)).items) {
+      if (policy.metadata.labels?.[PlacementLabels.placementNamespace] === this.ns) await this.client.delete(Resources.migrationPolicy, undefined, policy.metadata.name!).catch(() => undefined);
     }
     // Open migrations would count against KubeVirt's cluster limit in later tests' plans: abort
     // them, and let the simulated KubeVirt finish the aborts before it stops.

@@ -44,7 +44,8 @@ describe('the OfflineFirstPlacement CRD', () => {
     expect(p.spec.thresholds).to.deep.equal({ minBandwidth: '20Mbit/s', maxPredictedMigrationTime: '15m', maxDirtyRateRatio: 0.5, maxDowntime: '300ms' });
     expect(p.spec.concurrency).to.deep.equal({ maxPerPlacement: 3, maxPerClientNode: 1 });
     expect(p.spec.cooldown).to.deep.equal({ base: '10m', max: '4h' });
-    expect(p.spec.migration).to.deep.equal({ allowAutoConverge: false, allowPostCopy: false, completionTimeoutPerGiB: 150, progressTimeout: 150 });
+    // Unset migration settings stay unset: KubeVirt's own apply, and no MigrationPolicy is written.
+    expect(p.spec.migration).to.deep.equal({});
     expect(p.spec.hysteresisPercent).to.equal(20);
     expect(p.spec.linkMaxAge).to.equal('10m');
   });

@@ -22,6 +22,8 @@ import { describeInputProblem, gather, type Gathered, type InputProblem } from '
 import { InputReports } from './input-reports.js';
 import { VmMeasurementReader } from '../../observation/vm-measurements.js';
 import { placementStatus, statusChanged, type PlacementFacts } from './status.js';
+import { syncManagedPolicies } from './managed-policies.js';
+import { policyUpToDate } from '../../observation/managed-policy.js';
 
 export const PLAN_KEY = 'plan';
 
@@ -45,6 +47,8 @@ export interface PlacementControllerOptions {
   /** Reads each VM's measurements from its sources; kept across plans for its estimate cache. */
   measurements?: VmMeasurementReader;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** Whether the cluster serves MigrationPolicies (default: a migrationPolicies cache was given). */
+  migrationPoliciesServed?: () => boolean;
 }
 
 export class PlacementReconciler {
@@ -68,6 +72,11 @@ export class PlacementReconciler {
     this.measurements = opts.measurements ?? new VmMeasurementReader();
   }
 
+  /** Whether KubeVirt's MigrationPolicy API is served (its cache was started and synced). */
+  private policiesServed(): boolean {
+    return this.opts.migrationPoliciesServed?.() ?? this.caches.migrationPolicies !== undefined;
+  }
+
   private log(msg: string, fields?: Record<string, unknown>): void {
     this.opts.log?.(msg, fields);
   }
@@ -85,6 +94,7 @@ export class PlacementReconciler {
       nodes: this.caches.nodes.list(),
       ...(this.caches.kubevirts ? { kubevirt: this.caches.kubevirts.list() } : {}),
       ...(this.caches.migrationPolicies ? { migrationPolicies: this.caches.migrationPolicies.list() } : {}),
+      migrationPoliciesServed: this.policiesServed(),
       ...(this.caches.namespaces ? { namespaces: this.caches.namespaces.list() } : {}),
       nowMs: now,
       lastGoodLinks: this.lastGoodLinks,
@@ -105,6 +115,16 @@ export class PlacementReconciler {
       if (!isMigrationFinal(m) && m.metadata.labels?.[PlacementLabels.placement]) migrationOf.set(`${m.metadata.namespace}/${m.spec.vmiName}`, m.metadata.name!);
     }
 
+    // The managed MigrationPolicies first: a move to a client starts only once its placement's policy
+    // is in the cache as desired, so that KubeVirt (watching the same API) applies it.
+    const policies = this.policiesServed() ? (this.caches.migrationPolicies?.list() ?? []) : undefined;
+    await syncManagedPolicies({ placements: this.caches.placements.list(), intents: g.managedPolicies, policies }, this.actuator);
+    const policyReady = (placementKey: string): boolean => {
+      const desired = g.managedPolicies.get(placementKey)?.desired;
+      const current = desired && policies?.find((x) => x.metadata.name === desired.metadata.name);
+      return !desired || (current !== undefined && policyUpToDate(current, desired));
+    };
+
     // Enforce and Recommend differ only in the actuator: a Recommend placement's moves go to a dry run.
     const dryRun = new RecordingActuator();
     for (const planned of plan.migrations) {
@@ -115,6 +135,8 @@ export class PlacementReconciler {
         await dryRun.startMigration(vmi, planned);
         continue;
       }
+      // Not yet: the policy's watch event plans again. A return home never waits.
+      if (planned.direction === 'ToClient' && !policyReady(planned.placementKey)) continue;
       const name = await this.start(entry.object, vmi, planned);
       if (name) migrationOf.set(planned.vmKey, name);
     }
@@ -219,6 +241,8 @@ export class PlacementReconciler {
         problems: g.problems.filter((x) => x.placementKey === key),
         inputProblems: problems.filter(concerns).map(describeInputProblem),
         hangs: (hangs.get(key) ?? []).map((h) => h.message),
+        ...(g.managedPolicies.has(key) ? { managedPolicy: g.managedPolicies.get(key)! } : {}),
+        settingsNotApplied: g.settingsNotApplied.get(key) ?? [],
       };
       for (const d of decisions) {
         const node = nodeByName.get(d.currentNode);

@@ -7,6 +7,7 @@ import type { Condition } from '../../kube/objects.js';
 import type { DecisionStatus, OfflineFirstPlacement, OfflineFirstPlacementStatus } from '../../kube/placement.js';
 import { setCondition } from './conditions.js';
 import type { PlacementProblem } from '../../observation/gather.js';
+import type { ManagedPolicyIntent } from '../../observation/managed-policy.js';
 
 export const MAX_DECISIONS = 100;
 const ACTION_ORDER: Record<string, number> = { MoveToClient: 0, ReturnHome: 0, Wait: 1, Blocked: 2, Stay: 3 };
@@ -26,6 +27,10 @@ export interface PlacementFacts {
   inputProblems?: readonly string[];
   /** Its open migrations that hang, one line each. */
   hangs?: readonly string[];
+  /** Its managed MigrationPolicy, when spec.migration asks for settings. */
+  managedPolicy?: ManagedPolicyIntent;
+  /** Its VMs KubeVirt would not migrate with those settings, one line each. */
+  settingsNotApplied?: readonly string[];
 }
 
 /** Messages listed in a condition; the count says how many there are in all. */
@@ -106,6 +111,7 @@ export function placementStatus(p: OfflineFirstPlacement, f: PlacementFacts, now
   conditions = setCondition(conditions, hangs.length > 0
     ? { type: 'MigrationsHealthy', status: 'False', reason: 'MigrationHung', message: `${hangs.length} migrations hang: ${listed(hangs)}`, observedGeneration: gen }
     : { type: 'MigrationsHealthy', status: 'True', reason: 'NoneHung', message: 'no migration of this placement hangs', observedGeneration: gen }, now);
+  conditions = setCondition(conditions, { ...settingsCondition(p, f, selected), observedGeneration: gen }, now);
   return {
     observedGeneration: gen,
     placed: `${f.onClients}/${selected}`,
@@ -114,6 +120,25 @@ export function placementStatus(p: OfflineFirstPlacement, f: PlacementFacts, now
     decisions,
     decisionsTruncated: Math.max(0, sorted.length - MAX_DECISIONS),
   };
+}
+
+/** MigrationSettingsApplied: whether KubeVirt will migrate the VMs with what spec.migration asks. */
+function settingsCondition(p: OfflineFirstPlacement, f: PlacementFacts, selected: number): Omit<Condition, 'lastTransitionTime'> {
+  const type = 'MigrationSettingsApplied';
+  const intent = f.managedPolicy;
+  const notCarried = intent?.notCarried.length ? `; ${intent.notCarried.join('; ')}` : '';
+  if (!intent || (!intent.desired && !intent.refusal)) {
+    return { type, status: 'True', reason: 'KubevirtSettings', message: `spec.migration sets no MigrationPolicy setting: KubeVirt's own apply (the KubeVirt resource, then a MigrationPolicy matching the VMI)${notCarried}` };
+  }
+  if (intent.refusal) return { type, status: 'False', reason: 'NotExpressible', message: `${intent.refusal}; its VMs are not moved to clients${notCarried}` };
+  const name = intent.desired!.metadata.name;
+  const overridden = f.settingsNotApplied ?? [];
+  if (overridden.length > 0) {
+    return { type, status: 'False', reason: 'OverriddenByPolicy', message: `${overridden.length} of ${selected} VMs would migrate with another MigrationPolicy and are not moved to clients: ${listed(overridden)}${notCarried}` };
+  }
+  return p.spec.mode === 'Enforce'
+    ? { type, status: 'True', reason: 'PolicyApplied', message: `MigrationPolicy ${name} governs its ${selected} VMs${notCarried}` }
+    : { type, status: 'True', reason: 'PolicyPlanned', message: `Recommend mode: MigrationPolicy ${name} would govern its ${selected} VMs once Enforced; predictions assume it${notCarried}` };
 }
 
 /** The first few messages, and how many more. */

@@ -140,8 +140,11 @@ export function effectiveSettings(
   vmiLabels: Labels,
   namespaceLabels: Labels,
 ): EffectiveMigrationSettings {
-  const base = clusterMigrationSettings(clusterConfig);
-  const p = matchMigrationPolicy(policies, vmiLabels, namespaceLabels);
+  return withPolicy(clusterMigrationSettings(clusterConfig), matchMigrationPolicy(policies, vmiLabels, namespaceLabels));
+}
+
+/** The cluster's settings overridden by a policy's set fields. */
+function withPolicy(base: EffectiveMigrationSettings, p: KubevirtMigrationPolicy | undefined): EffectiveMigrationSettings {
   if (!p) return base;
   const maxDowntimeMs = p.maxDowntimeMs ?? base.maxDowntimeMs;
   return {
@@ -153,4 +156,35 @@ export function effectiveSettings(
     allowPostCopy: p.allowPostCopy ?? base.allowPostCopy,
     policy: p.name,
   };
+}
+
+/**
+ * effectiveSettings for many VMIs of one cluster: one settings object per winning policy, shared by
+ * every VMI it governs (the planner caches its predictions per settings object).
+ */
+export class SettingsResolver {
+  private readonly base: EffectiveMigrationSettings;
+  private readonly byPolicy = new Map<string, EffectiveMigrationSettings>();
+
+  constructor(
+    clusterConfig: KubevirtMigrationConfig | undefined,
+    private readonly policies: readonly KubevirtMigrationPolicy[],
+  ) {
+    this.base = clusterMigrationSettings(clusterConfig);
+  }
+
+  get cluster(): EffectiveMigrationSettings {
+    return this.base;
+  }
+
+  forVmi(vmiLabels: Labels, namespaceLabels: Labels): EffectiveMigrationSettings {
+    const p = this.policies.length ? matchMigrationPolicy(this.policies, vmiLabels, namespaceLabels) : undefined;
+    if (!p) return this.base;
+    let s = this.byPolicy.get(p.name);
+    if (!s) {
+      s = withPolicy(this.base, p);
+      this.byPolicy.set(p.name, s);
+    }
+    return s;
+  }
 }

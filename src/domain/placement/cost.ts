@@ -88,17 +88,26 @@ export interface VmCostModel {
 
 export class PredictionCache {
   private readonly predictions = new Map<string, MigrationPrediction>();
-  private readonly optionSignatures = new Map<PlacementPolicy, string>();
+  /** A VM's options and their signature, per settings object (shared by the VMs a policy governs) and placement. */
+  private readonly options = new WeakMap<object, Map<PlacementPolicy, { m: PlacementPolicy['migration']; signature: string }>>();
+  private readonly noSettings = {};
   /** Cost-model runs, for the benchmark. */
   runs = 0;
 
   forVm(vm: VmView, policy: PlacementPolicy): VmCostModel {
-    const m = vmMigrationOptions(vm, policy);
-    let options = vm.migrationSettings ? migrationOptionsSignature(m) : this.optionSignatures.get(policy);
-    if (options === undefined) {
-      options = migrationOptionsSignature(m);
-      this.optionSignatures.set(policy, options);
+    const settingsKey = vm.migrationSettings ?? this.noSettings;
+    let byPolicy = this.options.get(settingsKey);
+    if (!byPolicy) {
+      byPolicy = new Map();
+      this.options.set(settingsKey, byPolicy);
     }
+    let memo = byPolicy.get(policy);
+    if (!memo) {
+      const m = vmMigrationOptions(vm, policy);
+      memo = { m, signature: migrationOptionsSignature(m) };
+      byPolicy.set(policy, memo);
+    }
+    const { m, signature: options } = memo;
     const limit = vm.migrationSettings ? m.bandwidthLimitBytesPerSecond : undefined;
     const dirtying = dirtyRateSignature(vm.dirtyRate.input);
     const profile = `${vm.memoryBytes}|${vm.guestUsedBytes ?? ''}|${vm.blockMigrationDiskBytes}|${vm.budgetDiskBytes}|${dirtying}|${options}|`;

@@ -25,7 +25,7 @@ import { Reasons } from './reasons.js';
 import { mergeCounts, RejectionLog, type RejectionCounts } from './rejections.js';
 import { predictReturn, returnStartsAtMs, type ReturnPrediction } from './return-home.js';
 import type { Decision, PlanInput, PlannedMigration, Plan, VmView } from './types.js';
-import { cooldownGate, firstGate, offlineCapability, unknownNode, VM_GATES } from './vm-gates.js';
+import { cooldownGate, firstGate, offlineCapability, settingsApplied, unknownNode, VM_GATES } from './vm-gates.js';
 import { backoffEndsAtMs, backoffMessage } from './failures.js';
 import { checkPlanInput, type InvalidInput } from './input-checks.js';
 import { returnPath } from './return-path.js';
@@ -123,8 +123,8 @@ function evaluateVm(world: PlanningWorld, vm: VmView, order: number, out: Evalua
     out.leaving.push({ ...planned, requirement, prediction: predictReturn(vm, source, policy, nowMs, world.costs) });
     return;
   }
-  const offline = offlineCapability(situation);
-  if (offline) return decide(offline);
+  const toClientGate = offlineCapability(situation) ?? settingsApplied(situation);
+  if (toClientGate) return decide(toClientGate);
   const clients = world.clients(policy);
   if (clients.clientCount === 0) {
     return decide({ action: 'Stay', reason: Reasons.NoClientNodes, message: `clientNodeSelector of ${policy.key} selects no node` });

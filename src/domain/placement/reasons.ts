@@ -23,6 +23,8 @@ export const Reasons = {
   FailureBackoff: 'FailureBackoff',
   /** No home node could take the VM back from a client now: it is not moved there. */
   NoReturnPath: 'NoReturnPath',
+  /** The placement's migration settings would not be applied by KubeVirt (another MigrationPolicy wins). */
+  MigrationSettingsNotApplied: 'MigrationSettingsNotApplied',
 
   // Candidate node rejections, in pipeline order.
   NotBoundClient: 'NotBoundClient',

@@ -197,10 +197,16 @@ export interface VmView {
   readonly failures?: FailureHistory;
   /**
    * The settings KubeVirt will migrate this VM with (its KubeVirt resource, then the matching
-   * MigrationPolicy, named in `policy`). Absent when neither exists: the placement's spec.migration
-   * stands in.
+   * MigrationPolicy, named in `policy`, the placement's own managed one included). Absent when
+   * neither exists and the placement asks for nothing: KubeVirt's defaults stand in.
    */
   readonly migrationSettings?: EffectiveMigrationSettings;
+  /**
+   * Set when the placement asks for migration settings (its managed MigrationPolicy) that KubeVirt
+   * would not apply to this VM (another policy wins, or none can be written): why. Such a VM is not
+   * moved to a client; a return home is still made, predicted with what KubeVirt will apply.
+   */
+  readonly settingsNotApplied?: string;
 }
 
 /** From the operator's finished migrations in the cluster (failures.ts reads it). */

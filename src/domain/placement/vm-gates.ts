@@ -76,6 +76,10 @@ export const offlineCapability: VmCheck = ({ vm, policy }) =>
         message: `the placement wants offline capability, and the VM has network storage (${networkVolumeKinds(vm.volumeKinds).join(', ')})`,
       };
 
+/** Only for moves to a client: it runs with the settings the placement asked for, or not at all. */
+export const settingsApplied: VmCheck = ({ vm }) =>
+  vm.settingsNotApplied === undefined ? undefined : { action: 'Blocked', reason: Reasons.MigrationSettingsNotApplied, message: vm.settingsNotApplied };
+
 export function firstGate(checks: readonly VmCheck[], s: VmSituation): VmGate | undefined {
   for (const check of checks) {
     const gate = check(s);

@@ -195,6 +195,7 @@ export class SimulatedMigrationController {
       allowPostCopy: s.allowPostCopy,
       ...(s.bandwidthPerMigrationBytesPerSecond > 0 ? { bandwidthLimitBytesPerSecond: s.bandwidthPerMigrationBytesPerSecond } : {}),
       ...(s.maxDowntimeMs !== undefined ? { downtimeLimitMs: s.maxDowntimeMs } : {}),
+      ...(s.policy ? { policy: s.policy } : {}),
     };
   }
 
@@ -281,11 +282,14 @@ export class SimulatedMigrationController {
       }
       return { requeueAfterMs: this.simMs(5) };
     }
+    const policy = this.settingsFor(vmi).policy;
     const state: MigrationState = {
       sourceNode: source,
       targetNode: target.metadata.name!,
       migrationUid: m.metadata.uid!,
       targetPod: `virt-launcher-${vmi.metadata.name}-${randomUUID().slice(0, 5)}`,
+      // virt-controller records the policy it matched, as it does when it starts the target pod.
+      ...(policy ? { migrationPolicyName: policy } : {}),
     };
     // Claim the slot before any await, so a concurrent worker counts it.
     this.claimed.set(objectKey(m), source);

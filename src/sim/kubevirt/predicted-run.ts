@@ -29,6 +29,8 @@ export interface SimulatedSettings {
   readonly bandwidthLimitBytesPerSecond?: number;
   /** A maxDowntimeMs the KubeVirt resource or a policy sets (QEMU's own limit otherwise). */
   readonly downtimeLimitMs?: number;
+  /** The MigrationPolicy these came from, if any. */
+  readonly policy?: string;
 }
 
 export function vmiMemoryBytes(vmi: VirtualMachineInstance): number {

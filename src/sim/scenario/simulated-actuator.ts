@@ -50,4 +50,18 @@ export class SimulatedActuator implements Actuator {
   async event(): Promise<void> {
     this.writes++;
   }
+
+  /** The scenario's migrations run with their placement's options (optionsOf): what its managed policy says. */
+  async applyMigrationPolicy(): Promise<void> {
+    this.writes++;
+  }
+
+  async deleteMigrationPolicy(): Promise<void> {
+    this.writes++;
+  }
+
+  async setFinalizer(): Promise<boolean> {
+    this.writes++;
+    return true;
+  }
 }

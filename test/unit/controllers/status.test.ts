@@ -9,6 +9,8 @@ import { MAX_DECISIONS, placementStatus, statusChanged, type PlacementFacts } fr
 import type { Action, Decision } from '../../../src/domain/placement/index.js';
 import type { Condition } from '../../../src/kube/objects.js';
 import type { OfflineFirstPlacement, OfflineFirstPlacementStatus } from '../../../src/kube/placement.js';
+import type { MigrationPolicy } from '../../../src/kube/kubevirt.js';
+import type { ManagedPolicyIntent } from '../../../src/observation/managed-policy.js';
 
 const T0 = '2026-01-12T09:00:00.000Z';
 const T1 = '2026-01-12T09:05:00.000Z';
@@ -282,14 +284,34 @@ describe('placementStatus', () => {
     });
   }
 
-  it('writes the five conditions in a stable order', () => {
-    expect(placementStatus(placement(), facts(), T0).conditions!.map((c) => c.type)).to.deep.equal(['SelectorsMatch', 'Ready', 'Progressing', 'InputsValid', 'MigrationsHealthy']);
+  it('writes the six conditions in a stable order', () => {
+    expect(placementStatus(placement(), facts(), T0).conditions!.map((c) => c.type)).to.deep.equal(['SelectorsMatch', 'Ready', 'Progressing', 'InputsValid', 'MigrationsHealthy', 'MigrationSettingsApplied']);
   });
 
   it('keeps lastTransitionTime of unchanged conditions across plans and moves it for the ones that changed', () => {
     const first = placementStatus(placement(), facts(), T0);
     const second = placementStatus(placement(first), facts({ migrating: 1 }), T1);
-    expect(Object.fromEntries(second.conditions!.map((c) => [c.type, c.lastTransitionTime]))).to.deep.equal({ SelectorsMatch: T0, Ready: T0, Progressing: T1, InputsValid: T0, MigrationsHealthy: T0 });
+    expect(Object.fromEntries(second.conditions!.map((c) => [c.type, c.lastTransitionTime]))).to.deep.equal({ SelectorsMatch: T0, Ready: T0, Progressing: T1, InputsValid: T0, MigrationsHealthy: T0, MigrationSettingsApplied: T0 });
+  });
+
+  describe('MigrationSettingsApplied', () => {
+    const desired = { metadata: { name: 'offline-first.lab.room' } } as MigrationPolicy;
+    // [what, mode, intent, VMs not governed by it, status, reason, words in the message]
+    const cases: [string, 'Enforce' | 'Recommend', ManagedPolicyIntent | undefined, string[], string, string, string[]][] = [
+      ['no settings asked', 'Enforce', undefined, [], 'True', 'KubevirtSettings', ["KubeVirt's own apply"]],
+      ['only progressTimeout, which no policy carries', 'Enforce', { placementKey: 'lab/room', notCarried: ['spec.migration.progressTimeout: not carried'] }, [], 'True', 'KubevirtSettings', ['progressTimeout']],
+      ['its policy governs every VM', 'Enforce', { placementKey: 'lab/room', desired, notCarried: [] }, [], 'True', 'PolicyApplied', ['offline-first.lab.room governs its 2 VMs']],
+      ['Recommend mode', 'Recommend', { placementKey: 'lab/room', desired, notCarried: [] }, [], 'True', 'PolicyPlanned', ['would govern']],
+      ['another policy wins for one VM', 'Enforce', { placementKey: 'lab/room', desired, notCarried: [] }, ['vm-2: KubeVirt would migrate it with MigrationPolicy gold'], 'False', 'OverriddenByPolicy', ['1 of 2 VMs', 'gold']],
+      ['a selector a policy cannot express', 'Enforce', { placementKey: 'lab/room', refusal: 'vmSelector must use matchLabels only', notCarried: [] }, ['vm-1: x', 'vm-2: x'], 'False', 'NotExpressible', ['matchLabels only', 'not moved to clients']],
+    ];
+    for (const [what, mode, intent, notApplied, status, reason, words] of cases) {
+      it(`is ${status} ${reason} when ${what}`, () => {
+        const c = conditionOf(placementStatus(placement(undefined, mode), facts({ ...(intent ? { managedPolicy: intent } : {}), settingsNotApplied: notApplied }), T0), 'MigrationSettingsApplied');
+        expect(brief(c)).to.deep.equal({ status, reason });
+        for (const word of words) expect(c!.message).to.contain(word);
+      });
+    }
   });
 
   it('keeps conditions it does not own', () => {

@@ -564,6 +564,33 @@ describe('gather', () => {
       expect(gather(observed(o)).input.clusterLimits).to.deep.equal({ parallelMigrationsPerCluster: 1, parallelOutboundMigrationsPerNode: 2 });
     });
 
+    describe("a placement's managed policy", () => {
+      const asking = room({ migration: { allowAutoConverge: true, bandwidthLimit: '8MB/s' } });
+      const managed = 'offline-first.lab.room-b12';
+
+      it('predicts with it as the operator keeps it, not as last seen in the cluster', () => {
+        const stale = { ...policy(managed, { selectors: { virtualMachineInstanceSelector: { app: 'lab' } }, allowAutoConverge: false }), metadata: { name: managed, labels: { 'app.kubernetes.io/managed-by': 'offline-first', 'placement.offline-first.io/placement': 'room-b12', 'placement.offline-first.io/placement-namespace': 'lab' } } };
+        const g = gather(observed({ placements: [asking], migrationPolicies: [stale], namespaces }));
+        expect(g.input.vms[0]!.migrationSettings).to.include({ policy: managed, allowAutoConverge: true, bandwidthPerMigrationBytesPerSecond: 8_000_000 });
+        expect(g.input.vms[0]!.settingsNotApplied).to.equal(undefined);
+        expect(g.managedPolicies.get(ROOM)?.desired?.metadata.name).to.equal(managed);
+      });
+
+      it('reports the VMs another policy governs, naming it', () => {
+        const gold = policy('gold', { selectors: { namespaceSelector: { site: 'b12' }, virtualMachineInstanceSelector: { app: 'lab' } } });
+        const g = gather(observed({ placements: [asking], migrationPolicies: [gold], namespaces }));
+        expect(g.input.vms[0]!.migrationSettings?.policy).to.equal('gold');
+        expect(g.input.vms[0]!.settingsNotApplied).to.contain('MigrationPolicy gold');
+        expect(g.settingsNotApplied.get(ROOM)).to.have.length(1);
+      });
+
+      it('is refused when the cluster does not serve MigrationPolicies: KubeVirt\'s settings are predicted', () => {
+        const g = gather(observed({ placements: [asking], migrationPoliciesServed: false, namespaces }));
+        expect(g.input.vms[0]!.settingsNotApplied).to.contain('does not serve');
+        expect(g.input.vms[0]!.migrationSettings).to.include({ allowAutoConverge: false, bandwidthPerMigrationBytesPerSecond: 0 });
+      });
+    });
+
     it('overrides them with the policy KubeVirt matches by VMI and namespace labels, and names it', () => {
       const o = {
         kubevirt: [kubevirt({ completionTimeoutPerGiB: 50 })],

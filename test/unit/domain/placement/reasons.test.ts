@@ -58,6 +58,7 @@ describe('planPlacements: reasons', () => {
     [Reasons.Migrating, 'Wait', 'the VMI reports an open migration', theVm((v) => ({ ...v, migrating: true }))],
     [Reasons.Migrating, 'Wait', 'an open migration of the VM is in flight', (w) => ({ ...w, inFlight: [{ vmKey: 'lab/vm-1', sourceNode: 'home-1', targetNode: 'pc-1' }] })],
     [Reasons.NotOfflineCapable, 'Blocked', 'a volume is a PVC (network storage)', theVm((v) => ({ ...v, volumeKinds: ['containerDisk', 'persistentVolumeClaim'] }))],
+    [Reasons.MigrationSettingsNotApplied, 'Blocked', "another MigrationPolicy would override the placement's settings", theVm((v) => ({ ...v, settingsNotApplied: 'KubeVirt would migrate it with MigrationPolicy gold' }))],
     [Reasons.Cooldown, 'Wait', 'it moved a minute ago (cooldown 10 m)', theVm((v) => ({ ...v, moves: { count: 1, lastMoveAtMs: NOW - 60_000 } }))],
     [Reasons.ClientOffline, 'Blocked', 'its client is NotReady (the VM runs offline)', (w) => mapVms(mapNode(w, 'pc-1', (n) => ({ ...n, ready: false })), (v) => ({ ...v, nodeName: 'pc-1' }))],
     [Reasons.NodeNotReady, 'Blocked', 'its home node is NotReady', (w) => mapNode(w, 'home-1', (n) => ({ ...n, ready: false }))],

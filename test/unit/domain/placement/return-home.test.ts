@@ -39,6 +39,12 @@ describe('planPlacements: returning home before a client leaves', () => {
     expect(planPlacements(planInput(leaving(undefined))).decisions[0]).to.include({ action: 'ReturnHome' });
   });
 
+  it("returns a VM even when KubeVirt would not apply the placement's migration settings to it", () => {
+    const w = leaving(undefined);
+    w.vms = w.vms.map((v) => ({ ...v, settingsNotApplied: 'KubeVirt would migrate it with MigrationPolicy gold' }));
+    expect(planPlacements(planInput(w)).decisions[0]).to.include({ action: 'ReturnHome' });
+  });
+
   it("starts earlier when several VMs share the leaving client's link", () => {
     // One VM alone would not be due yet; three together need about three times as long.
     const departure = NOW + leadMs + 2 * returnSeconds * 1000;
