@@ -11,6 +11,7 @@ import { formatBytes, formatDuration } from '../domain/units.js';
 import { KubeClient } from '../kube/client.js';
 import { servedOptionalResources } from '../kube/discovery.js';
 import type { KubeVirt, MigrationPolicy, VirtualMachineInstance, VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
+import type { NodeLink } from '../kube/node-link.js';
 import type { Node } from '../kube/node.js';
 import type { OfflineFirstPlacement } from '../kube/placement.js';
 import { Resources } from '../kube/resources.js';
@@ -60,11 +61,12 @@ export async function run(args: readonly string[]): Promise<number> {
     client.listAll<Node>(Resources.node),
   ]);
   // KubeVirt's migration settings, where their resources are served (KubeVirt's defaults otherwise).
-  const served = await servedOptionalResources(client, [Resources.kubevirt, Resources.migrationPolicy]);
-  const [kubevirt, migrationPolicies, namespaces] = await Promise.all([
+  const served = await servedOptionalResources(client, [Resources.kubevirt, Resources.migrationPolicy, Resources.nodeLink]);
+  const [kubevirt, migrationPolicies, namespaces, nodeLinks] = await Promise.all([
     served.has(Resources.kubevirt.plural) ? client.listAll<KubeVirt>(Resources.kubevirt) : undefined,
     served.has(Resources.migrationPolicy.plural) ? client.listAll<MigrationPolicy>(Resources.migrationPolicy) : undefined,
     client.listAll<KubeObject>(Resources.namespace),
+    served.has(Resources.nodeLink.plural) ? client.listAll<NodeLink>(Resources.nodeLink) : undefined,
   ]);
   const nowMs = Date.now();
   const g = gather({
@@ -74,6 +76,8 @@ export async function run(args: readonly string[]): Promise<number> {
     nodes: nodes.items,
     ...(kubevirt ? { kubevirt: kubevirt.items } : {}),
     ...(migrationPolicies ? { migrationPolicies: migrationPolicies.items } : {}),
+    migrationPoliciesServed: migrationPolicies !== undefined,
+    ...(nodeLinks ? { nodeLinks: nodeLinks.items } : {}),
     namespaces: namespaces.items,
     nowMs,
   });

@@ -32,7 +32,7 @@ export interface DecisionStatus {
   reason: string;
   message?: string;
   score?: { total: number; benefit: number; cost: number; parts?: Record<string, number> };
-  predicted?: { seconds: number; downtimeMs: number; bytes: number; converges: boolean; dirtyRateConfidence?: string; dirtyRateSource?: string; linkConfidence?: string; migrationPolicy?: string };
+  predicted?: { seconds: number; downtimeMs: number; bytes: number; converges: boolean; dirtyRateConfidence?: string; dirtyRateSource?: string; linkConfidence?: string; linkSource?: string; migrationPolicy?: string };
   returnNode?: string;
   migration?: string;
   rejected?: { node: string; reason: string }[];

@@ -18,6 +18,8 @@ import { activeKubevirt, kubevirtMigrationConfig, migrationPolicy } from './kube
 import { vmHistory, type VmHistory } from './history.js';
 import { managedPolicyIntent, managedPolicyOwner, type ManagedPolicyIntent } from './managed-policy.js';
 import { placementPolicy } from './placement-policy.js';
+import { linkFromNodeLink } from './node-link.js';
+import type { NodeLink } from '../kube/node-link.js';
 import { openOrSettling } from './settling.js';
 import { VmMeasurementReader } from './vm-measurements.js';
 
@@ -52,7 +54,9 @@ export interface Observed {
    * The last usable link measurement per node, kept by the caller across plans: a leaving client
    * whose link annotation became unreadable is brought home with it (stale, so low confidence).
    */
-  lastGoodLinks?: Map<string, { bandwidthBytesPerSecond: number; rttMs?: number; measuredAtMs: number }>;
+  lastGoodLinks?: Map<string, { bandwidthBytesPerSecond: number; rttMs?: number; measuredAtMs: number; source?: 'annotation' | 'agent' }>;
+  /** The link agents' records, one per node named after it; a node's link annotations override its record. */
+  nodeLinks?: readonly NodeLink[];
   /** Reads each VM's measurements from its sources (kept across plans for its estimate cache). */
   measurements?: VmMeasurementReader;
 }
@@ -80,7 +84,7 @@ export interface Gathered {
 
 /** A value on a Node or VMI the operator could not use, and what it did instead. */
 export interface InputProblem {
-  kind: 'Node' | 'VirtualMachineInstance' | 'OfflineFirstPlacement' | 'KubeVirt' | 'MigrationPolicy';
+  kind: 'Node' | 'NodeLink' | 'VirtualMachineInstance' | 'OfflineFirstPlacement' | 'KubeVirt' | 'MigrationPolicy';
   namespace?: string;
   name: string;
   message: string;
@@ -134,6 +138,7 @@ export function gather(o: Observed): Gathered {
   }
 
   const nodes: NodeView[] = [];
+  const nodeLinks = new Map((o.nodeLinks ?? []).map((r) => [r.metadata.name ?? '', r]));
   const nodeByName = new Map<string, Node>();
   const requested = new Map<string, { cpuMillis: number; memoryBytes: number }>();
   for (const vmi of o.vmis) {
@@ -157,8 +162,14 @@ export function gather(o: Observed): Gathered {
       if (matchesSelector(object.spec.clientNodeSelector, labels)) clientFor.push(key);
       if (matchesSelector(object.spec.homeNodeSelector, labels)) homeFor.push(key);
     }
-    const link = linkFromAnnotations(node);
-    if (link.error) inputErrors.push(nodeProblem(name, link.error));
+    // The annotations are a manual override; the link agent's record otherwise (docs/link-record.md).
+    const annotated = linkFromAnnotations(node);
+    if (annotated.error) inputErrors.push(nodeProblem(name, annotated.error));
+    const record = nodeLinks.get(name);
+    const recorded = record ? linkFromNodeLink(record) : {};
+    if (recorded.error) inputErrors.push({ kind: 'NodeLink', name, message: recorded.error });
+    const measured = annotated.value ? { ...annotated.value, source: 'annotation' as const } : recorded.value ? { ...recorded.value, source: 'agent' as const } : undefined;
+    const linkError = measured ? undefined : (annotated.error ?? recorded.error);
     const departure = departureFromNode(node);
     if (departure.error) inputErrors.push(nodeProblem(name, departure.error));
     const alloc = node.status?.allocatable ?? {};
@@ -168,8 +179,8 @@ export function gather(o: Observed): Gathered {
     } catch (err) {
       inputErrors.push(nodeProblem(name, String(err)));
     }
-    if (link.value) o.lastGoodLinks?.set(name, link.value);
-    const l = link.value ?? (link.error && departure.value ? o.lastGoodLinks?.get(name) : undefined);
+    if (measured) o.lastGoodLinks?.set(name, measured);
+    const l = measured ?? (linkError && departure.value ? o.lastGoodLinks?.get(name) : undefined);
     nodes.push({
       name,
       ready: isNodeReady(node),
@@ -179,7 +190,7 @@ export function gather(o: Observed): Gathered {
       allocatable,
       requested: requested.get(name) ?? { cpuMillis: 0, memoryBytes: 0 },
       // Without a measured RTT the latency trigger cannot fire (0 is never above a threshold): unknown is not slow.
-      ...(l ? { link: { bandwidthBytesPerSecond: l.bandwidthBytesPerSecond, rttMs: l.rttMs ?? 0, measuredAtMs: l.measuredAtMs } } : {}),
+      ...(l ? { link: { bandwidthBytesPerSecond: l.bandwidthBytesPerSecond, rttMs: l.rttMs ?? 0, measuredAtMs: l.measuredAtMs, ...(l.source ? { source: l.source } : {}) } } : {}),
       ...(departure.value ? { leaving: departure.value } : {}),
       clientFor,
       homeFor,

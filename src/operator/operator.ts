@@ -8,6 +8,7 @@ import { EventRecorder } from '../kube/events.js';
 import { servedOptionalResources } from '../kube/discovery.js';
 import type { KubeVirt, MigrationPolicy, VirtualMachineInstance, VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
 import type { Node } from '../kube/node.js';
+import type { NodeLink } from '../kube/node-link.js';
 import { objectKey, type KubeObject } from '../kube/objects.js';
 import { PlacementLabels, type OfflineFirstPlacement } from '../kube/placement.js';
 import { Resources } from '../kube/resources.js';
@@ -48,6 +49,8 @@ export class Operator {
   /** KubeVirt's migration settings: started only when their resources are served (no KubeVirt CRD, no policies: defaults). */
   readonly kubevirts: Informer<KubeVirt>;
   readonly migrationPolicies: Informer<MigrationPolicy>;
+  /** The link agents' records: started only when the NodeLink CRD is installed. */
+  readonly nodeLinks: Informer<NodeLink>;
   readonly namespaces: Informer<KubeObject>;
   private started: Informer<never>[] = [];
   readonly reconciler: PlacementReconciler;
@@ -71,6 +74,7 @@ export class Operator {
     this.kubevirts = new Informer(client, Resources.kubevirt, { onError: onError('kubevirts') });
     this.migrationPolicies = new Informer(client, Resources.migrationPolicy, { onError: onError('migrationpolicies') });
     this.namespaces = new Informer(client, Resources.namespace, { onError: onError('namespaces') });
+    this.nodeLinks = new Informer(client, Resources.nodeLink, { onError: onError('nodelinks') });
     const events = new EventRecorder(client, opts.identity, (m) => this.log(m));
     // The one write seam: the planner and the follower write only through it.
     const actuator = opts.actuator ?? new KubeActuator(client, events);
@@ -83,6 +87,7 @@ export class Operator {
         kubevirts: this.kubevirts,
         migrationPolicies: this.migrationPolicies,
         namespaces: this.namespaces,
+        nodeLinks: this.nodeLinks,
       },
       this.metrics, actuator, {
       resyncMs: opts.resyncMs,
@@ -93,7 +98,7 @@ export class Operator {
     });
     this.follower = new MigrationFollower(actuator, this.migrations, this.vmis, this.placements, this.metrics, opts.timeScale ?? 1);
     const replan = () => this.term?.planner.queue.add(PLAN_KEY);
-    for (const inf of [this.placements, this.vmis, this.nodes, this.kubevirts, this.migrationPolicies, this.namespaces] as Informer<never>[]) {
+    for (const inf of [this.placements, this.vmis, this.nodes, this.kubevirts, this.migrationPolicies, this.namespaces, this.nodeLinks] as Informer<never>[]) {
       inf.addHandler({ onUpsert: replan, onDelete: replan });
     }
     this.migrations.addHandler({
@@ -122,11 +127,13 @@ export class Operator {
 
   /** Starts the caches, waits until they are synced, then campaigns (or acts at once). */
   async start(): Promise<void> {
-    const served = await servedOptionalResources(this.client, [Resources.kubevirt, Resources.migrationPolicy]);
-    for (const r of [Resources.kubevirt, Resources.migrationPolicy]) if (!served.has(r.plural)) this.log(`${r.plural}.${r.group} is not served: none is assumed (KubeVirt's defaults, no policies)`);
+    const optional = [Resources.kubevirt, Resources.migrationPolicy, Resources.nodeLink];
+    const served = await servedOptionalResources(this.client, optional);
+    for (const r of optional) if (!served.has(r.plural)) this.log(`${r.plural}.${r.group} is not served: none is assumed (${r === Resources.nodeLink ? 'links come from node annotations only' : "KubeVirt's defaults, no policies"})`);
     const informers = [this.placements, this.vmis, this.migrations, this.nodes, this.namespaces] as Informer<never>[];
     if (served.has(Resources.kubevirt.plural)) informers.push(this.kubevirts as Informer<never>);
     if (served.has(Resources.migrationPolicy.plural)) informers.push(this.migrationPolicies as Informer<never>);
+    if (served.has(Resources.nodeLink.plural)) informers.push(this.nodeLinks as Informer<never>);
     this.started = informers;
     for (const inf of informers) inf.start();
     await Promise.all(informers.map((i) => i.waitForSync()));

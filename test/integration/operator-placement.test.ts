@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { KubeClient } from '../../src/kube/client.js';
+import type { NodeLink } from '../../src/kube/node-link.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
 import { putVmi } from '../../src/sim/fixtures/vmis.js';
@@ -18,6 +19,30 @@ describe('the operator moves VMs to clients', function () {
   });
   afterEach(async () => {
     await w.stop();
+  });
+
+  it("plans with the link agent's NodeLink where a client has no link annotation, says so, and treats an old record as stale", async () => {
+    const home = await w.server('server-1');
+    const ws = await w.workstation('ws', undefined);
+    await putVmi(client, { name: 'vm-1', namespace: w.ns, node: home, memory: '1Gi', labels: { app: 'lab' }, annotations: { 'offline-first.io/dirty-rate': '1MB/s' } });
+    const record = async (measuredAt: string) => {
+      const existing = await client.get<NodeLink>(Resources.nodeLink, undefined, ws).catch(() => undefined);
+      const base = existing ?? (await client.create<NodeLink>(Resources.nodeLink, { apiVersion: 'placement.offline-first.io/v1alpha1', kind: 'NodeLink', metadata: { name: ws } }));
+      await client.mergePatch(Resources.nodeLink, undefined, base.metadata.name!, { status: { bandwidthBytesPerSecond: 100e6, rttMs: 4, measuredAt, probes: 3 } }, 'status');
+    };
+    try {
+      await record(new Date(Date.now() - 3600_000).toISOString());
+      await w.startOperator();
+      await w.placement('room', { mode: 'Recommend' });
+      const stale = await w.decision('room', 'vm-1', (x) => x.action === 'Stay', 'stays: the record is older than linkMaxAge');
+      expect(stale.reason).to.equal('StaleLinkData');
+      await record(new Date().toISOString());
+      const move = await w.decision('room', 'vm-1', (x) => x.action === 'MoveToClient', 'a move on the fresh record');
+      expect(move.desiredNode).to.equal(ws);
+      expect(move.predicted?.linkSource).to.equal('agent');
+    } finally {
+      await client.delete(Resources.nodeLink, undefined, ws).catch(() => undefined);
+    }
   });
 
   it('moves an eligible VM to the best-scoring compatible client', async () => {

@@ -18,7 +18,8 @@ import type { Informer } from '../../runtime/informer.js';
 import { RecordingActuator, type Actuator } from '../../actuation/actuator.js';
 import { asNode, asPlacement, asVmi } from '../../actuation/event-targets.js';
 import { migrationHang, type Hang } from '../migration/hang.js';
-import { describeInputProblem, gather, type Gathered, type InputProblem } from '../../observation/gather.js';
+import { describeInputProblem, gather, type Gathered, type InputProblem, type Observed } from '../../observation/gather.js';
+import type { NodeLink } from '../../kube/node-link.js';
 import { InputReports } from './input-reports.js';
 import { VmMeasurementReader } from '../../observation/vm-measurements.js';
 import { placementStatus, statusChanged, type PlacementFacts } from './status.js';
@@ -36,6 +37,8 @@ export interface PlacementCaches {
   kubevirts?: Informer<KubeVirt>;
   migrationPolicies?: Informer<MigrationPolicy>;
   namespaces?: Informer<KubeObject>;
+  /** The link agents' records (empty when the NodeLink CRD is not installed). */
+  nodeLinks?: Informer<NodeLink>;
 }
 
 export interface PlacementControllerOptions {
@@ -56,7 +59,7 @@ export class PlacementReconciler {
   private readonly created = new Map<string, VirtualMachineInstanceMigration>();
   /** Last decision reported per VM (action + target), to emit an event only when it changes. */
   private readonly reported = new Map<string, string>();
-  private readonly lastGoodLinks = new Map<string, { bandwidthBytesPerSecond: number; rttMs?: number; measuredAtMs: number }>();
+  private readonly lastGoodLinks: NonNullable<Observed['lastGoodLinks']> = new Map();
   private readonly inputReports = new InputReports();
   private readonly measurements: VmMeasurementReader;
   lastPlan: Plan | undefined;
@@ -95,6 +98,7 @@ export class PlacementReconciler {
       ...(this.caches.kubevirts ? { kubevirt: this.caches.kubevirts.list() } : {}),
       ...(this.caches.migrationPolicies ? { migrationPolicies: this.caches.migrationPolicies.list() } : {}),
       migrationPoliciesServed: this.policiesServed(),
+      ...(this.caches.nodeLinks ? { nodeLinks: this.caches.nodeLinks.list() } : {}),
       ...(this.caches.namespaces ? { namespaces: this.caches.namespaces.list() } : {}),
       nowMs: now,
       lastGoodLinks: this.lastGoodLinks,
@@ -176,7 +180,8 @@ export class PlacementReconciler {
   private async reportInputProblems(problems: readonly InputProblem[], vmiByKey: Map<string, VirtualMachineInstance>, nowMs: number): Promise<void> {
     for (const p of this.inputReports.due(problems, nowMs)) {
       this.log('input error', { object: `${p.kind}/${p.namespace ? `${p.namespace}/` : ''}${p.name}`, error: p.message });
-      const node = p.kind === 'Node' ? this.caches.nodes.get(p.name) : undefined;
+      // A NodeLink's problem is reported on its Node, where people look.
+      const node = p.kind === 'Node' || p.kind === 'NodeLink' ? this.caches.nodes.get(p.name) : undefined;
       const vmi = p.kind === 'VirtualMachineInstance' ? vmiByKey.get(`${p.namespace}/${p.name}`) : undefined;
       const target = node ? asNode(node) : vmi ? asVmi(vmi) : undefined;
       if (target) await this.actuator.event(target, 'Warning', 'InvalidInput', 'Plan', p.message);

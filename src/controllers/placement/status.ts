@@ -59,6 +59,7 @@ function decisionStatus(d: Decision, migration: string | undefined): DecisionSta
       dirtyRateConfidence: d.prediction.dirtyRateConfidence,
       ...(d.prediction.dirtyRateSource !== undefined ? { dirtyRateSource: d.prediction.dirtyRateSource } : {}),
       linkConfidence: d.prediction.linkConfidence,
+      ...(d.prediction.linkSource !== undefined ? { linkSource: d.prediction.linkSource } : {}),
       ...(d.prediction.migrationPolicy !== undefined ? { migrationPolicy: d.prediction.migrationPolicy } : {}),
     };
   }

@@ -167,6 +167,7 @@ export function predictionSummary(
   p: MigrationPrediction & { readonly bandwidthBytesPerSecond: number },
   vm: VmView,
   linkConfidence: PredictionSummary['linkConfidence'],
+  linkSource?: PredictionSummary['linkSource'],
 ): PredictionSummary {
   return {
     ...(vm.localDiskBytesAssumed ? { localDiskBytesAssumed: true } : {}),
@@ -180,6 +181,7 @@ export function predictionSummary(
     dirtyRateConfidence: vm.dirtyRate.confidence,
     ...(vm.dirtyRate.source !== undefined ? { dirtyRateSource: vm.dirtyRate.source } : {}),
     linkConfidence,
+    ...(linkSource !== undefined ? { linkSource } : {}),
     budgetSeconds: p.completionBudgetSeconds,
     ...(vm.migrationSettings?.policy !== undefined ? { migrationPolicy: vm.migrationSettings.policy } : {}),
   };

@@ -177,7 +177,7 @@ export function moveCandidates(vm: VmView, source: MoveSource, requirement: CpuR
         thresholds,
       ),
     );
-    const candidate: ScoredCandidate = { target, score, prediction: predictionSummary(p, vm, 'fresh') };
+    const candidate: ScoredCandidate = { target, score, prediction: predictionSummary(p, vm, 'fresh', target.node.link?.source) };
     if (score.total > floor) {
       accepted.push(candidate);
       if (accepted.length >= tuning.candidatesScoredPerVm) break;

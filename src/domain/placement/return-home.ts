@@ -30,7 +30,7 @@ export function predictReturn(vm: VmView, client: NodeView, policy: PlacementPol
   const bandwidth = usableBandwidth(link?.bandwidthBytesPerSecond ?? policy.thresholds.minBandwidthBytesPerSecond, policy);
   const p: MigrationPrediction & { bandwidthBytesPerSecond: number } = costs.forVm(vm, policy).predict(bandwidth);
   const infeasible = infeasibility(p);
-  return { summary: predictionSummary(p, vm, fresh ? 'fresh' : 'low'), ...(infeasible ? { infeasible } : {}) };
+  return { summary: predictionSummary(p, vm, fresh ? 'fresh' : 'low', link?.source), ...(infeasible ? { infeasible } : {}) };
 }
 
 /** When the returns from a client must start: now when it gave no departure time. */

@@ -91,6 +91,8 @@ export interface LinkMeasurement {
   readonly bandwidthBytesPerSecond: number;
   readonly rttMs: number;
   readonly measuredAtMs: number;
+  /** Where it came from: the node's link annotations (a manual override) or the link agent's NodeLink. */
+  readonly source?: 'annotation' | 'agent';
 }
 
 export interface NodeView {
@@ -314,6 +316,8 @@ export interface PredictionSummary {
   readonly dirtyRateSource?: string;
   /** `low`: a return home predicted from a stale or missing link measurement. */
   readonly linkConfidence: 'fresh' | 'low';
+  /** Where the link measurement came from (LinkMeasurement.source); absent when none was used. */
+  readonly linkSource?: 'annotation' | 'agent';
   /** The local disk bytes copied are capacities (an upper bound), not measured data. */
   readonly localDiskBytesAssumed?: boolean;
   /** KubeVirt's completion budget in seconds (Infinity when disabled). */

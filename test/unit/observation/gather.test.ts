@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { describeInputProblem, FALLBACK_DIRTY_RATE_BYTES_PER_SECOND, gather, type Observed } from '../../../src/observation/gather.js';
 import type { NodeView, VmView } from '../../../src/domain/placement/index.js';
 import { Annotations, LEAVING_TAINT } from '../../../src/observation/annotations.js';
+import type { NodeLink } from '../../../src/kube/node-link.js';
 import type { KubeVirt, MigrationPolicy, MigrationState, VirtualMachineInstance, VirtualMachineInstanceMigration, Volume } from '../../../src/kube/kubevirt.js';
 import type { OfflineFirstPlacement, OfflineFirstPlacementSpec } from '../../../src/kube/placement.js';
 import { placement } from './fixtures.js';
@@ -214,9 +215,9 @@ describe('gather', () => {
       [
         'bandwidth, RTT and time',
         { [Annotations.linkBandwidth]: '100Mbit/s', [Annotations.linkRtt]: '12ms', [Annotations.linkMeasuredAt]: MEASURED },
-        { bandwidthBytesPerSecond: 12.5e6, rttMs: 12, measuredAtMs: Date.parse(MEASURED) },
+        { bandwidthBytesPerSecond: 12.5e6, rttMs: 12, measuredAtMs: Date.parse(MEASURED), source: 'annotation' },
       ],
-      ['no RTT: 0, so the latency trigger cannot fire', { [Annotations.linkBandwidth]: '37Mbit/s', [Annotations.linkMeasuredAt]: MEASURED }, { bandwidthBytesPerSecond: 4.625e6, rttMs: 0, measuredAtMs: Date.parse(MEASURED) }],
+      ['no RTT: 0, so the latency trigger cannot fire', { [Annotations.linkBandwidth]: '37Mbit/s', [Annotations.linkMeasuredAt]: MEASURED }, { bandwidthBytesPerSecond: 4.625e6, rttMs: 0, measuredAtMs: Date.parse(MEASURED), source: 'annotation' }],
       ['no annotations: no link', {}, undefined],
     ];
     for (const [what, annotations, link] of links) {
@@ -226,6 +227,30 @@ describe('gather', () => {
         expect(g.inputErrors).to.deep.equal([]);
       });
     }
+
+    describe("the link agent's NodeLink", () => {
+      const AGENT_AT = '2026-01-12T08:59:00Z';
+      const record = (name: string, status: NodeLink['status']): NodeLink => ({ apiVersion: 'placement.offline-first.io/v1alpha1', kind: 'NodeLink', metadata: { name }, status });
+      const measuredByAgent = record('pc-1', { bandwidthBytesPerSecond: 25e6, rttMs: 8, measuredAt: AGENT_AT, probes: 4 });
+      const annotated = { [Annotations.linkBandwidth]: '100Mbit/s', [Annotations.linkMeasuredAt]: MEASURED };
+      // [what, node annotations, records, link, input errors]
+      const cases: [string, Record<string, string>, NodeLink[], NodeView['link'], RegExp[]][] = [
+        ['a record and no annotation: the record', {}, [measuredByAgent], { bandwidthBytesPerSecond: 25e6, rttMs: 8, measuredAtMs: Date.parse(AGENT_AT), source: 'agent' }, []],
+        ['the annotations override the record', annotated, [measuredByAgent], { bandwidthBytesPerSecond: 12.5e6, rttMs: 0, measuredAtMs: Date.parse(MEASURED), source: 'annotation' }, []],
+        ['an unreadable annotation: reported, and the record used', { [Annotations.linkBandwidth]: '0bit/s', [Annotations.linkMeasuredAt]: MEASURED }, [measuredByAgent], { bandwidthBytesPerSecond: 25e6, rttMs: 8, measuredAtMs: Date.parse(AGENT_AT), source: 'agent' }, [/^Node pc-1: link\.offline-first\.io\/bandwidth/]],
+        ['a record of another node: not used', {}, [record('pc-2', { bandwidthBytesPerSecond: 25e6, measuredAt: AGENT_AT })], undefined, []],
+        ['a record without an estimate yet: no link, no error', {}, [record('pc-1', { probes: 0 })], undefined, []],
+        ['an unreadable record: reported, naming the record and field', {}, [record('pc-1', { bandwidthBytesPerSecond: -1, measuredAt: AGENT_AT })], undefined, [/^NodeLink pc-1: NodeLink pc-1 status\.bandwidthBytesPerSecond: expected a number above 0/]],
+      ];
+      for (const [what, annotations, nodeLinks, link, errors] of cases) {
+        it(`reads ${what}`, () => {
+          const g = gather(observed({ nodes: [clientWorkstation('pc-1', { annotations })], nodeLinks }));
+          expect(g.input.nodes[0]!.link).to.deep.equal(link);
+          expect(g.inputErrors.map(describeInputProblem)).to.have.length(errors.length);
+          errors.forEach((e, i) => expect(describeInputProblem(g.inputErrors[i]!)).to.match(e));
+        });
+      }
+    });
 
     // [what, annotations, error]
     const badNodes: [string, Record<string, string>, RegExp][] = [
