@@ -30,6 +30,14 @@ const commands: Record<string, Command> = {
     summary: 'show what the operator would do right now on a cluster (read-only)',
     load: () => import('./commands/plan.js'),
   },
+  agent: {
+    summary: "measure this client node's link to the data centre and publish it (the link agent)",
+    load: () => import('./commands/agent.js'),
+  },
+  reflector: {
+    summary: 'serve the link agents\' probes in the data centre (bounded load)',
+    load: () => import('./commands/reflector.js'),
+  },
   demo: {
     summary: 'run the lab room on a local control plane with the operator, and watch it',
     load: () => import('./commands/demo.js'),

@@ -2,6 +2,7 @@
  * A small, strict command-line flag parser. Every command declares its flags; unknown flags,
  * missing values and repeated single-valued flags are usage errors (exit code 2), named precisely.
  */
+import { formatBytes, parseBytes, parseDuration, QuantityError } from '../domain/units.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -95,6 +96,31 @@ export function integerFlag(flags: ParsedFlags, name: string, fallback: number, 
   const n = Number(raw);
   if (n < min || n > max) throw new UsageError(`flag --${name} must be between ${min} and ${max}, got ${n}`);
   return n;
+}
+
+/** Parses a quantity once, at the edge; a bad one is a usage error naming the flag. */
+function quantityFlag(parse: (text: string, field: string) => number, flags: ParsedFlags, name: string, fallback: string): { value: number; text: string } {
+  const text = flags.strings.get(name) ?? fallback;
+  try {
+    return { value: parse(text, `--${name}`), text };
+  } catch (err) {
+    if (err instanceof QuantityError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** A duration flag (`30s`, `5m`) in milliseconds, within [minMs, maxMs]. */
+export function durationFlag(flags: ParsedFlags, name: string, fallback: string, minMs: number, maxMs: number): number {
+  const { value: ms, text } = quantityFlag(parseDuration, flags, name, fallback);
+  if (ms < minMs || ms > maxMs) throw new UsageError(`flag --${name} must be between ${minMs / 1000}s and ${maxMs / 1000}s, got ${text}`);
+  return ms;
+}
+
+/** A byte-size flag (`8Mi`, `64MB`) in bytes, within [min, max]. */
+export function bytesFlag(flags: ParsedFlags, name: string, fallback: string, min: number, max: number): number {
+  const { value: bytes, text } = quantityFlag(parseBytes, flags, name, fallback);
+  if (bytes < min || bytes > max) throw new UsageError(`flag --${name} must be between ${formatBytes(min)} and ${formatBytes(max)}, got ${text}`);
+  return bytes;
 }
 
 export function formatHelp(usage: string, specs: FlagSpecs): string {

@@ -5,7 +5,6 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { hostname } from 'node:os';
-import { parseDuration, QuantityError } from '../domain/units.js';
 import { KubeClient } from '../kube/client.js';
 import { checkApis } from '../kube/discovery.js';
 import { serveEndpoints } from '../observability/server.js';
@@ -13,7 +12,8 @@ import { Operator } from '../operator/operator.js';
 import { PrometheusClient } from '../observation/prometheus/client.js';
 import { PrometheusSource } from '../observation/prometheus/source.js';
 import { ApiHealth } from '../runtime/api-health.js';
-import { integerFlag, parseCommandFlags, UsageError, type FlagSpecs, type ParsedFlags } from './flags.js';
+import { durationFlag, integerFlag, parseCommandFlags, UsageError, type FlagSpecs, type ParsedFlags } from './flags.js';
+import { log, stopSignal } from './log.js';
 
 const flags: FlagSpecs = {
   kubeconfig: { kind: 'string', value: 'PATH', help: 'kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, or in-cluster)' },
@@ -30,24 +30,6 @@ const flags: FlagSpecs = {
   'prometheus-ca-file': { kind: 'string', value: 'PATH', help: "PEM CAs that sign Prometheus' serving certificate" },
   help: { kind: 'boolean', help: 'show this help' },
 };
-
-/** One JSON object per line: what a log pipeline expects from a controller. */
-function log(msg: string, fields?: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify({ ts: new Date().toISOString(), msg, ...fields })}\n`);
-}
-
-function durationFlag(parsed: ParsedFlags, name: string, fallback: string, minMs: number, maxMs: number): number {
-  const text = parsed.strings.get(name) ?? fallback;
-  let ms: number;
-  try {
-    ms = parseDuration(text, `--${name}`);
-  } catch (err) {
-    if (err instanceof QuantityError) throw new UsageError(err.message);
-    throw err;
-  }
-  if (ms < minMs || ms > maxMs) throw new UsageError(`flag --${name} must be between ${minMs / 1000}s and ${maxMs / 1000}s, got ${text}`);
-  return ms;
-}
 
 function readableFileFlag(parsed: ParsedFlags, name: string): string | undefined {
   const path = parsed.strings.get(name);
@@ -130,10 +112,7 @@ export async function run(args: readonly string[]): Promise<number> {
     healthPort,
   );
   log('serving', { metricsPort, healthPort, identity });
-  const stopped = new Promise<string>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
+  const stopped = stopSignal();
   await operator.start();
   const signal = await stopped;
   log('shutting down', { signal });

@@ -41,12 +41,15 @@ const one = (objs: Manifest[], kind: string, name?: string): Manifest => {
 const kinds = (objs: Manifest[]) => objs.map((o) => o.kind).sort();
 const CLUSTER_SCOPED = new Set(['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Namespace', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
 
+/** The operator's own objects, apart from the link agent's and the reflector's. */
+const operatorObjects = (objs: Manifest[]) => objs.filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'operator');
+
 /** What every rendering must hold: namespaced objects carry the namespace, the operator pod is locked down. */
 function expectWellFormed(objs: Manifest[], namespace: string): void {
   for (const o of objs) {
     if (!CLUSTER_SCOPED.has(o.kind) && o.kind !== 'ConfigMap') expect(o.metadata.namespace, `${o.kind} ${o.metadata.name} namespace`).to.equal(namespace);
   }
-  const pod = one(objs, 'Deployment').spec.template.spec;
+  const pod = one(operatorObjects(objs), 'Deployment').spec.template.spec;
   expect(pod.securityContext).to.deep.include({ runAsNonRoot: true, runAsUser: 65532 });
   expect(pod.securityContext.seccompProfile).to.deep.equal({ type: 'RuntimeDefault' });
   const c = pod.containers[0];
@@ -60,7 +63,7 @@ function expectWellFormed(objs: Manifest[], namespace: string): void {
   const env = Object.fromEntries(c.env.map((e: { name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }) => [e.name, e.valueFrom?.fieldRef?.fieldPath]));
   expect(env).to.include({ POD_NAME: 'metadata.name', POD_NAMESPACE: 'metadata.namespace' });
   expect(c.resources.requests).to.have.keys('cpu', 'memory');
-  const svc = one(objs, 'Service');
+  const svc = one(operatorObjects(objs), 'Service');
   expect(svc.spec.ports[0].targetPort).to.equal('metrics');
   expect(pod.serviceAccountName).to.be.a('string').and.not.equal('');
 }
@@ -128,10 +131,40 @@ describe('Helm chart charts/offline-first', function () {
       const ds = one(objs, 'DaemonSet');
       const pod = ds.spec.template.spec;
       expect(pod.nodeSelector).to.deep.equal({ 'offline-first.io/pool': 'client', 'kubernetes.io/os': 'linux' });
-      expect(pod.containers[0].args).to.deep.equal(['agent', '--verbose']);
+      expect(pod.containers[0].args).to.deep.equal([
+        'agent',
+        '--reflector=offline-first-reflector.offline-first-system.svc:7480',
+        '--interval=2m',
+        '--probe-bytes=8Mi',
+        '--probe-seconds=3s',
+      ]);
+      expect(pod.containers[0].env).to.deep.include({ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } });
       expect(pod.containers[0].securityContext).to.deep.include({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+      expect(pod.containers[0].securityContext.capabilities).to.deep.equal({ drop: ['ALL'] });
+      expect(pod.hostNetwork).to.equal(undefined);
+      expect(pod.automountServiceAccountToken).to.equal(true);
       expect(pod.serviceAccountName).to.equal('offline-first-link-agent');
       one(objs, 'ServiceAccount', 'offline-first-link-agent');
+    });
+
+    it('renders the reflector as its own Deployment and Service, without API access, unless the agents probe another', () => {
+      expect(render().filter((o) => o.metadata.name === 'offline-first-reflector')).to.be.empty;
+      const objs = render('charts/offline-first/ci/link-agent-values.yaml');
+      const d = one(objs, 'Deployment', 'offline-first-reflector');
+      const pod = d.spec.template.spec;
+      expect(d.spec.replicas).to.equal(3);
+      expect(pod.automountServiceAccountToken).to.equal(false);
+      expect(pod.nodeSelector).to.deep.equal({ 'offline-first.io/pool': 'cloud' });
+      expect(pod.containers[0].args).to.deep.equal(['reflector', '--port=7480', '--max-concurrent=8', '--max-probe-bytes=64Mi', '--max-probe-seconds=5s']);
+      expect(pod.containers[0].securityContext).to.deep.include({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+      const svc = one(objs, 'Service', 'offline-first-reflector');
+      expect(svc.spec.selector).to.deep.equal(d.spec.selector.matchLabels);
+      expect(svc.spec.ports).to.deep.equal([{ name: 'probe', port: 7480, targetPort: 'probe', protocol: 'TCP' }]);
+      const own = helm(['template', 'offline-first', 'charts/offline-first', '-f', 'charts/offline-first/ci/link-agent-values.yaml', '--set', 'linkAgent.reflectorAddress=dc1.example.com:7480']);
+      expect(own.status, own.stderr).to.equal(0);
+      const objsOwn = parseAll(own.stdout);
+      expect(objsOwn.filter((o) => o.metadata.name === 'offline-first-reflector')).to.be.empty;
+      expect(one(objsOwn, 'DaemonSet').spec.template.spec.containers[0].args).to.include('--reflector=dc1.example.com:7480');
     });
 
     it('lets the link agent write NodeLinks and nothing else, and holds it to its own node\'s record with a ValidatingAdmissionPolicy', () => {

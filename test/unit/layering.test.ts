@@ -17,11 +17,13 @@ const ALLOWED: Record<string, readonly string[]> = {
   runtime: ['kube'],
   observability: ['domain', 'kube'],
   controlplane: ['kube'],
+  link: [],
+  agent: ['kube', 'link', 'runtime'],
   controllers: ['actuation', 'domain', 'kube', 'observability', 'observation', 'runtime'],
   sim: ['actuation', 'controlplane', 'domain', 'kube', 'observation', 'runtime'],
   devcluster: ['controlplane', 'kube', 'sim'],
   operator: ['actuation', 'controllers', 'kube', 'observability', 'observation', 'runtime'],
-  commands: ['actuation', 'controlplane', 'devcluster', 'domain', 'kube', 'observability', 'observation', 'operator', 'runtime', 'sim'],
+  commands: ['actuation', 'agent', 'controlplane', 'devcluster', 'domain', 'kube', 'link', 'observability', 'observation', 'operator', 'runtime', 'sim'],
   '.': ['commands'],
 };
 
