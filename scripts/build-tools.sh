@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds the pinned control-plane tools (kube-apiserver, etcd, helm) from the Go module proxy,
-# each in its own wrapper module, into a cache keyed by version outside the clone.
+# Builds the pinned control-plane tools (kube-apiserver, etcd, helm, and kubectl of the same
+# Kubernetes release as kube-apiserver) from the Go module proxy, each in its own wrapper module,
+# into a cache keyed by version outside the clone.
 #
-#   scripts/build-tools.sh [kube-apiserver|etcd|helm ...]   (default: all three)
+#   scripts/build-tools.sh [kube-apiserver|kubectl|etcd|helm ...]   (default: all four)
 #
 # Prints the directory holding the binaries on the last line of stdout.
 # Environment:
@@ -38,35 +39,37 @@ step() {
 # A binary is current when the stamp beside it names the pinned version.
 current() { [ -x "$bin/$1" ] && [ "$(cat "$bin/$1.version" 2>/dev/null)" = "$2" ]; }
 
-build_kube_apiserver() {
-  current kube-apiserver "$K8S_VERSION" && { log "kube-apiserver $K8S_VERSION: cached"; return; }
-  local d="$root/work/kube-apiserver-$K8S_VERSION" staging="v0.${K8S_VERSION#v1.}"
+# kube-apiserver and kubectl are commands of k8s.io/kubernetes, whose go.mod maps the staging
+# modules to ./staging: a wrapper module routes each to its published version of the same release.
+build_k8s_cmd() {
+  local tool=$1
+  current "$tool" "$K8S_VERSION" && { log "$tool $K8S_VERSION: cached"; return; }
+  local d="$root/work/$tool-$K8S_VERSION" staging="v0.${K8S_VERSION#v1.}"
   local start=$SECONDS
-  rm -rf "$d"; mkdir -p "$d"; : >"$root/logs/kube-apiserver.log"
+  rm -rf "$d"; mkdir -p "$d"; : >"$root/logs/$tool.log"
   (
     cd "$d"
-    printf 'module local/build/kube-apiserver\n\ngo 1.26.0\n' >go.mod
-    step kube-apiserver "download k8s.io/kubernetes@$K8S_VERSION go.mod" go mod download -json "k8s.io/kubernetes@$K8S_VERSION"
+    printf 'module local/build/%s\n\ngo 1.26.0\n' "$tool" >go.mod
+    step "$tool" "download k8s.io/kubernetes@$K8S_VERSION go.mod" go mod download -json "k8s.io/kubernetes@$K8S_VERSION"
     gomod=$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p')
-    # Every staging module the real go.mod maps to ./staging is routed to its published version.
     n=0
     for m in $(sed -n 's|^[[:space:]]*\(k8s.io/[A-Za-z0-9._-]*\) => \./staging/src/.*|\1|p' "$gomod"); do
       go mod edit -replace="$m=$m@$staging"; n=$((n + 1))
     done
-    log "kube-apiserver: $n staging modules replaced with $staging"
+    log "$tool: $n staging modules replaced with $staging"
     go mod edit -require="k8s.io/kubernetes@$K8S_VERSION"
-    printf '//go:build tools\n\npackage tools\n\nimport _ "k8s.io/kubernetes/cmd/kube-apiserver"\n' >tools.go
-    step kube-apiserver "resolve modules (go mod tidy, downloads ~1 GB the first time)" go mod tidy
+    printf '//go:build tools\n\npackage tools\n\nimport _ "k8s.io/kubernetes/cmd/%s"\n' "$tool" >tools.go
+    step "$tool" "resolve modules (go mod tidy, downloads ~1 GB the first time)" go mod tidy
     local ld="-s -w" minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
     for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
       ld="$ld -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
     done
-    step kube-apiserver "compile (10-20 min cold on 2 cores)" \
-      go build -trimpath -tags=selinux,notest,grpcnotrace -ldflags="$ld" -o "$bin/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver
+    step "$tool" "compile (kube-apiserver: 10-20 min cold on 2 cores)" \
+      go build -trimpath -tags=selinux,notest,grpcnotrace -ldflags="$ld" -o "$bin/$tool.tmp" "k8s.io/kubernetes/cmd/$tool"
   )
-  mv "$bin/kube-apiserver.tmp" "$bin/kube-apiserver"
-  echo "$K8S_VERSION" >"$bin/kube-apiserver.version"
-  log "kube-apiserver $K8S_VERSION built in $((SECONDS - start)) s"
+  mv "$bin/$tool.tmp" "$bin/$tool"
+  echo "$K8S_VERSION" >"$bin/$tool.version"
+  log "$tool $K8S_VERSION built in $((SECONDS - start)) s"
 }
 
 build_etcd() {
@@ -101,21 +104,31 @@ build_helm() {
   log "helm $HELM_VERSION built in $((SECONDS - start)) s"
 }
 
-tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd helm kube-apiserver)
+tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd helm kube-apiserver kubectl)
 
 if [ -n "${KUBEBUILDER_ASSETS:-}" ] && [ -x "$KUBEBUILDER_ASSETS/kube-apiserver" ] && [ -x "$KUBEBUILDER_ASSETS/etcd" ]; then
   log "using kube-apiserver and etcd from KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS"
-  for t in "${tools[@]}"; do [ "$t" = helm ] && build_helm; done
-  echo "$KUBEBUILDER_ASSETS"; exit 0
+  # helm and kubectl come from there too when it has them; else they are built into the cache,
+  # and the cache is the directory printed.
+  out="$KUBEBUILDER_ASSETS"
+  for t in "${tools[@]}"; do
+    case "$t" in
+      helm|kubectl)
+        [ -x "$KUBEBUILDER_ASSETS/$t" ] && continue
+        if [ "$t" = helm ]; then build_helm; else build_k8s_cmd kubectl; fi
+        out="$bin" ;;
+    esac
+  done
+  echo "$out"; exit 0
 fi
 
 command -v go >/dev/null || { log "FAILED: 'go' is not on PATH; Go >= 1.26 is needed to build the control-plane tools"; exit 1; }
 for t in "${tools[@]}"; do
   case "$t" in
-    kube-apiserver) build_kube_apiserver ;;
+    kube-apiserver|kubectl) build_k8s_cmd "$t" ;;
     etcd) build_etcd ;;
     helm) build_helm ;;
-    *) log "unknown tool '$t' (expected kube-apiserver, etcd or helm)"; exit 2 ;;
+    *) log "unknown tool '$t' (expected kube-apiserver, kubectl, etcd or helm)"; exit 2 ;;
   esac
 done
 echo "$bin"
