@@ -4,18 +4,11 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processAlive } from '../src/controlplane/process-alive.js';
 
 const LOCK = '/tmp/offline-first-lab.lock';
 const POLL_MS = 2000;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function holder(): number | undefined {
   try {
@@ -34,7 +27,7 @@ export async function acquireLabLock(onWait: (holderPid: number) => void): Promi
       break;
     } catch {
       const pid = holder();
-      if (pid !== undefined && pid !== process.pid && alive(pid)) {
+      if (pid !== undefined && pid !== process.pid && processAlive(pid)) {
         if (!told) onWait(pid);
         told = true;
         await sleep(POLL_MS);

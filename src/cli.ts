@@ -2,6 +2,7 @@
  * The `offline-first` command line: the only place that exits the process.
  * Each command lives in src/commands/ and returns an exit code.
  */
+import { readFileSync } from 'node:fs';
 import { UsageError } from './commands/flags.js';
 
 interface Command {
@@ -19,7 +20,7 @@ const commands: Record<string, Command> = {
     load: () => import('./commands/run.js'),
   },
   cluster: {
-    summary: 'start or stop a local control plane (kube-apiserver + etcd) for development',
+    summary: 'start or stop a local cluster to try things on (control plane, simulated KubeVirt, a lab room, the operator)',
     load: () => import('./commands/cluster.js'),
   },
   simulate: {
@@ -54,6 +55,12 @@ async function main(argv: readonly string[]): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === 'version') {
+    // dist/src/cli.js -> the package's package.json
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`offline-first ${pkg.version}\n`);
+    return 0;
   }
   const command = commands[name];
   if (!command) {

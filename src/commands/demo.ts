@@ -20,6 +20,7 @@ import { builtinScenario } from '../sim/scenario/load.js';
 import { shippedParseOptions } from '../sim/scenario/shipped-crd.js';
 import type { Scenario } from '../sim/scenario/types.js';
 import { integerFlag, parseCommandFlags, UsageError, type FlagSpecs } from './flags.js';
+import { stopSignal } from './log.js';
 
 const USAGE = `Usage: offline-first demo [--duration SECONDS] [--leave-after SECONDS|never] [flags]
 
@@ -81,12 +82,11 @@ export async function run(args: readonly string[]): Promise<number> {
   if (!BUILTIN_SCENARIOS[name]) throw new UsageError(`--scenario: no built-in scenario "${name}" (there are ${Object.keys(BUILTIN_SCENARIOS).join(', ')})`);
   const scenario = builtinScenario(name, shippedParseOptions());
 
+  // Ctrl-C or SIGTERM ends the run: the loop stops at once and everything is torn down.
   let stopping = false;
-  const onSignal = (): void => {
+  const stopped = stopSignal().then(() => {
     stopping = true;
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  });
   const err = (line: string): boolean => process.stderr.write(`${line}\n`);
   err('starting a local control plane (the first run builds kube-apiserver and etcd from the Go module proxy)...');
   const plane = await ControlPlane.start({ onProgress: (line) => err(`  ${line}`) });
@@ -156,15 +156,13 @@ export async function run(args: readonly string[]): Promise<number> {
         process.stdout.write(`${view}\n`);
         printedAt = now;
       }
-      await sleep(REFRESH_MS);
+      await Promise.race([sleep(REFRESH_MS), stopped]);
     }
   } finally {
     err('stopping: operator, simulated KubeVirt, control plane...');
     await operator?.stop().catch(() => undefined);
     await kubevirt?.stop().catch(() => undefined);
     await plane.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
     err('stopped; everything removed');
   }
   return 0;

@@ -222,7 +222,9 @@ export class ControlPlane {
   private spawnLogged(name: Component, bin: string, args: string[]): void {
     if (!this.commands.has(name)) this.commands.set(name, { bin, args });
     const fd = openSync(join(this.dir, `${name}.log`), 'a');
-    const child = spawn(bin, args, { stdio: ['ignore', fd, fd] });
+    // Its own process group: a Ctrl-C in the terminal reaches the owner only, which stops the
+    // components in order (API server before etcd) instead of both dying at once under it.
+    const child = spawn(bin, args, { stdio: ['ignore', fd, fd], detached: true });
     closeSync(fd);
     child.on('error', () => undefined);
     (child as ChildProcess & { component?: Component }).component = name;

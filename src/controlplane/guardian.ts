@@ -8,18 +8,11 @@
  * deletes it after a clean teardown, which also ends the guardian.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { processAlive } from './process-alive.js';
 
 const [ownerArg, stateFile] = process.argv.slice(2);
 const owner = Number(ownerArg);
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function readState(): { pids: number[]; dir: string } | undefined {
   try {
@@ -30,10 +23,10 @@ function readState(): { pids: number[]; dir: string } | undefined {
 }
 
 async function reap(state: { pids: number[]; dir: string }): Promise<void> {
-  for (const pid of state.pids) if (alive(pid)) process.kill(pid, 'SIGTERM');
+  for (const pid of state.pids) if (processAlive(pid)) process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + 5000;
-  while (state.pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  for (const pid of state.pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  while (state.pids.some(processAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of state.pids) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
   rmSync(state.dir, { recursive: true, force: true });
 }
 
@@ -42,7 +35,7 @@ const timer = setInterval(() => {
     clearInterval(timer);
     return;
   }
-  if (alive(owner)) return;
+  if (processAlive(owner)) return;
   clearInterval(timer);
   const state = readState();
   if (state) void reap(state);

@@ -21,7 +21,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   agent: ['kube', 'link', 'runtime'],
   controllers: ['actuation', 'domain', 'kube', 'observability', 'observation', 'runtime'],
   sim: ['actuation', 'controlplane', 'domain', 'kube', 'observation', 'runtime'],
-  devcluster: ['controlplane', 'kube', 'sim'],
+  devcluster: ['controlplane', 'kube', 'observation', 'operator', 'sim'],
   operator: ['actuation', 'controllers', 'kube', 'observability', 'observation', 'runtime'],
   commands: ['actuation', 'agent', 'controlplane', 'devcluster', 'domain', 'kube', 'link', 'observability', 'observation', 'operator', 'runtime', 'sim'],
   '.': ['commands'],

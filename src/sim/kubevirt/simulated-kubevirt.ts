@@ -43,9 +43,13 @@ export class SimulatedKubevirt {
   }
 
   async stop(): Promise<void> {
-    await this.controller.stop();
-    await this.webhook?.stop();
-    if (this.certDir) rmSync(this.certDir, { recursive: true, force: true });
+    try {
+      await this.controller.stop();
+      await this.webhook?.stop();
+    } finally {
+      // The webhook's private key goes even when the API server is already gone.
+      if (this.certDir) rmSync(this.certDir, { recursive: true, force: true });
+    }
   }
 }
 
