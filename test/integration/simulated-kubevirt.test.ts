@@ -109,6 +109,18 @@ describe('the simulated KubeVirt', function () {
     expect((await getVmi('vm-1')).status?.nodeName).to.equal(cloud);
   });
 
+  it('fails at once a migration pinned to a node without the kubernetes.io/hostname label, saying how to fix the node', async () => {
+    const handMade = clientWorkstation(`${ns}-hand-made`);
+    delete handMade.metadata.labels!['kubernetes.io/hostname'];
+    await putNode(client, handMade);
+    await putVmi(client, { name: 'vm-1', namespace: ns, node: cloud });
+    await migrate('unlabelled', 'vm-1', handMade.metadata.name);
+    const m = await finalPhase('unlabelled');
+    expect(m.status?.phase).to.equal('Failed');
+    expect(m.status?.migrationState?.failureReason).to.contain(`node ${handMade.metadata.name} has no such label`);
+    expect((await getVmi('vm-1')).status?.nodeName).to.equal(cloud);
+  });
+
   it('fails a migration on request and leaves the VMI where it was', async () => {
     await putVmi(client, { name: 'vm-1', namespace: ns, node: cloud });
     await migrate('doomed', 'vm-1', clients[0], { [SIM_FAIL_ANNOTATION]: 'connection to target lost' });

@@ -31,7 +31,7 @@ import { servedOptionalResources } from '../../kube/discovery.js';
 import type { KubeObject } from '../../kube/objects.js';
 import { activeKubevirt, kubevirtMigrationConfig, migrationPolicy } from '../../observation/kubevirt-settings.js';
 import { labErrorFor, predictSimulatedRun, simulatedRun, type SimulatedRun, type SimulatedSettings } from './predicted-run.js';
-import { migrationTargetSelector } from './target-selector.js';
+import { migrationTargetSelector, unschedulableHostnamePin } from './target-selector.js';
 
 export interface MigrationContext {
   readonly vmi: VirtualMachineInstance;
@@ -276,6 +276,8 @@ export class SimulatedMigrationController {
     }
     const target = this.pickTarget(m, vmi);
     if (!target) {
+      const neverSchedules = unschedulableHostnamePin(m, this.nodes.list());
+      if (neverSchedules) return this.fail(m, vmi, neverSchedules);
       const waited = Date.now() - Date.parse(lastTransition(m) ?? new Date().toISOString());
       if (waited > this.simMs(this.opts.unschedulableTimeoutSeconds ?? 300)) {
         return this.fail(m, vmi, 'target pod could not be scheduled: no node matches addedNodeSelector and the VMI requirements');

@@ -10,6 +10,10 @@
  */
 import { NodeLabels } from '../../domain/placement/index.js';
 import type { VirtualMachineInstance, VirtualMachineInstanceMigration } from '../../kube/kubevirt.js';
+import type { Node } from '../../kube/node.js';
+
+/** kubelet's label naming the node; the operator pins its migrations with it. */
+const HOSTNAME_LABEL = 'kubernetes.io/hostname';
 
 export function migrationTargetSelector(
   m: VirtualMachineInstanceMigration,
@@ -36,4 +40,20 @@ export function migrationTargetSelector(
     if (vendor) selector[vendor[0]] = 'true';
   }
   return selector;
+}
+
+/**
+ * Why a migration can never be scheduled: its addedNodeSelector pins it to a node by
+ * kubernetes.io/hostname and that node exists without the label (kubelet sets it; a Node written
+ * by hand may lack it). KubeVirt's target pod would stay Pending until the unschedulable timeout
+ * (5 minutes); the simulation fails the migration at once, naming the fix.
+ */
+export function unschedulableHostnamePin(m: VirtualMachineInstanceMigration, nodes: readonly Node[]): string | undefined {
+  const host = m.spec.addedNodeSelector?.[HOSTNAME_LABEL];
+  if (host === undefined || nodes.some((n) => n.metadata.labels?.[HOSTNAME_LABEL] === host)) return undefined;
+  if (!nodes.some((n) => n.metadata.name === host)) return undefined;
+  return (
+    `target pod cannot be scheduled: addedNodeSelector pins ${HOSTNAME_LABEL}=${host}, but node ${host} has no such label ` +
+    `(kubelet sets it; on a node written by hand: kubectl label node ${host} ${HOSTNAME_LABEL}=${host})`
+  );
 }

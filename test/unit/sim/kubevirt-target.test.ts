@@ -6,7 +6,7 @@ import { clientWorkstation, cloudServer } from '../../../src/sim/fixtures/nodes.
 import { vmiFromFixture } from '../../../src/sim/fixtures/vmis.js';
 import { LAB_HELD_OUT_TIME_ERRORS } from '../../../src/sim/kubevirt/lab-error.js';
 import { labErrorFor, simulatedRun } from '../../../src/sim/kubevirt/predicted-run.js';
-import { migrationTargetSelector } from '../../../src/sim/kubevirt/target-selector.js';
+import { migrationTargetSelector, unschedulableHostnamePin } from '../../../src/sim/kubevirt/target-selector.js';
 
 const migration = (target: string): VirtualMachineInstanceMigration => ({ metadata: { name: 'm', namespace: 'lab' }, spec: { vmiName: 'vm-1', addedNodeSelector: { 'kubernetes.io/hostname': target } } });
 
@@ -44,6 +44,22 @@ describe('the simulated KubeVirt: a migration target\'s node selector, as KubeVi
     const amd = clientWorkstation('pc-amd', { cpuVendor: 'AMD' }).metadata.labels ?? {};
     const s = migrationTargetSelector(migration('pc-amd'), vmiFromFixture({ name: 'vm-1', namespace: 'lab', node: 'server-1', cpuModel: 'host-passthrough' }), serverLabels);
     expect(Object.entries(s).every(([k, v]) => k === 'kubernetes.io/hostname' || amd[k] === v)).to.equal(false);
+  });
+});
+
+describe('the simulated KubeVirt: a migration pinned to a node without the hostname label', () => {
+  const handMade = clientWorkstation('pc-1');
+  delete handMade.metadata.labels!['kubernetes.io/hostname'];
+
+  it('can never be scheduled, and the reason names the node, the label and the fix', () => {
+    const reason = unschedulableHostnamePin(migration('pc-1'), [cloudServer('server-1'), handMade]);
+    expect(reason).to.match(/node pc-1 has no such label/).and.to.contain('kubectl label node pc-1 kubernetes.io/hostname=pc-1');
+  });
+
+  it('may still be scheduled when a node carries the label, or when no node of that name exists yet (KubeVirt waits)', () => {
+    expect(unschedulableHostnamePin(migration('pc-1'), [clientWorkstation('pc-1')])).to.equal(undefined);
+    expect(unschedulableHostnamePin(migration('pc-9'), [handMade])).to.equal(undefined);
+    expect(unschedulableHostnamePin({ ...migration('pc-1'), spec: { vmiName: 'vm-1' } }, [handMade])).to.equal(undefined);
   });
 });
 
