@@ -17,11 +17,11 @@
  */
 import type { PlannedMigration } from '../domain/placement/index.js';
 import type { KubeClient } from '../kube/client.js';
-import { isConflict, isNotFound } from '../kube/errors.js';
+import { isConflict, isNotFound, KubeApiError } from '../kube/errors.js';
 import type { EventRecorder, EventTarget } from '../kube/events.js';
 import type { MigrationPolicy, VirtualMachineInstance, VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
 import { objectKey } from '../kube/objects.js';
-import { PlacementAnnotations, type OfflineFirstPlacement, type OfflineFirstPlacementStatus } from '../kube/placement.js';
+import { PlacementAnnotations, PlacementLabels, type OfflineFirstPlacement, type OfflineFirstPlacementStatus } from '../kube/placement.js';
 import { Resources } from '../kube/resources.js';
 import { createMigration, migrationFor, type CreateOutcome } from './migration-object.js';
 
@@ -55,8 +55,24 @@ export class KubeActuator implements Actuator {
     private readonly events: EventRecorder,
   ) {}
 
-  startMigration(vmi: VirtualMachineInstance, planned: PlannedMigration): Promise<CreateOutcome> {
+  async startMigration(vmi: VirtualMachineInstance, planned: PlannedMigration): Promise<CreateOutcome> {
+    try {
+      await this.labelLinkClass(vmi, planned);
+    } catch (err) {
+      // Without the label KubeVirt would apply the wrong policy: no migration, and the others go on.
+      if (err instanceof KubeApiError && (err.status === 403 || err.status === 404)) return { kind: 'refused', message: `the VMI's link-class label could not be set (${err.message}), so the migration was not created` };
+      throw err;
+    }
     return createMigration(this.client, vmi, planned);
+  }
+
+  /**
+   * The VMI's link-class label, set (or removed) before its migration exists, so that KubeVirt
+   * matches the class's MigrationPolicy when it hands the migration to the target.
+   */
+  private async labelLinkClass(vmi: VirtualMachineInstance, planned: PlannedMigration): Promise<void> {
+    if (planned.linkClass === undefined || (vmi.metadata.labels?.[PlacementLabels.linkClass] ?? null) === planned.linkClass) return;
+    await this.client.mergePatch(Resources.vmi, vmi.metadata.namespace, vmi.metadata.name!, { metadata: { labels: { [PlacementLabels.linkClass]: planned.linkClass } } });
   }
 
   async claimPhase(m: VirtualMachineInstanceMigration, phase: string, annotations: Record<string, string>): Promise<boolean> {

@@ -45,6 +45,15 @@ export function migrationFor(vmi: VirtualMachineInstance, planned: PlannedMigrat
         [PlacementAnnotations.failuresBefore]: String(planned.failuresBefore),
         [PlacementAnnotations.targetFailuresBefore]: String(planned.targetFailuresBefore),
         [PlacementAnnotations.inputs]: planned.inputs,
+        [PlacementAnnotations.predictedBytes]: planned.predictedBytes.toFixed(0),
+        [PlacementAnnotations.predictedBandwidth]: planned.predictedBandwidthBytesPerSecond.toFixed(0),
+        ...(planned.link
+          ? {
+              [PlacementAnnotations.linkNode]: planned.link.node,
+              [PlacementAnnotations.linkBandwidth]: planned.link.measuredBandwidthBytesPerSecond.toFixed(0),
+              [PlacementAnnotations.linkCorrection]: planned.link.correction.toFixed(3),
+            }
+          : {}),
       },
     },
     spec: { vmiName: vmi.metadata.name!, addedNodeSelector: { 'kubernetes.io/hostname': planned.targetNode } },

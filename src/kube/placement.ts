@@ -22,6 +22,17 @@ export interface OfflineFirstPlacementSpec {
     completionTimeoutPerGiB?: number;
     progressTimeout?: number;
   };
+  linkClasses?: LinkClassSpec[];
+}
+
+/** Migration settings for the clients its nodeSelector matches, over spec.migration. */
+export interface LinkClassSpec {
+  name: string;
+  nodeSelector: LabelSelector;
+  bandwidthLimit?: string;
+  allowAutoConverge?: boolean;
+  allowPostCopy?: boolean;
+  completionTimeoutPerGiB?: number;
 }
 
 export interface DecisionStatus {
@@ -32,7 +43,7 @@ export interface DecisionStatus {
   reason: string;
   message?: string;
   score?: { total: number; benefit: number; cost: number; parts?: Record<string, number> };
-  predicted?: { seconds: number; downtimeMs: number; bytes: number; converges: boolean; dirtyRateConfidence?: string; dirtyRateSource?: string; linkConfidence?: string; linkSource?: string; migrationPolicy?: string };
+  predicted?: { seconds: number; downtimeMs: number; bytes: number; converges: boolean; dirtyRateConfidence?: string; dirtyRateSource?: string; linkConfidence?: string; linkSource?: string; linkCorrection?: number; migrationPolicy?: string };
   returnNode?: string;
   migration?: string;
   rejected?: { node: string; reason: string }[];
@@ -62,6 +73,8 @@ export const PlacementLabels = {
   managedBy: 'app.kubernetes.io/managed-by',
   /** On a managed MigrationPolicy (cluster-scoped): the namespace of the placement it belongs to. */
   placementNamespace: 'placement.offline-first.io/placement-namespace',
+  /** On a VMI: the link class of the client it is migrating to or from (set by the operator just before). */
+  linkClass: 'placement.offline-first.io/link-class',
 } as const;
 
 /**
@@ -83,6 +96,13 @@ export const PlacementAnnotations = {
   targetFailuresBefore: 'placement.offline-first.io/target-failures-before',
   /** What the prediction was made from (opaque; see the repeated-failure rule). */
   inputs: 'placement.offline-first.io/inputs',
+  /** The bytes the prediction expected to send, and the bandwidth (bytes/s) it used: for link learning. */
+  predictedBytes: 'placement.offline-first.io/predicted-bytes',
+  predictedBandwidth: 'placement.offline-first.io/predicted-bandwidth',
+  /** The client whose link set the bandwidth, that link's measurement (bytes/s, uncorrected) and the correction applied. */
+  linkNode: 'placement.offline-first.io/link-node',
+  linkBandwidth: 'placement.offline-first.io/link-bandwidth',
+  linkCorrection: 'placement.offline-first.io/link-correction',
   /** The last phase whose outcome the operator reported (the exactly-once record). */
   observedPhase: 'placement.offline-first.io/observed-phase',
   actualSeconds: 'placement.offline-first.io/actual-seconds',

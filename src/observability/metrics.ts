@@ -10,6 +10,7 @@ export class OperatorMetrics {
   readonly vms: Gauge<'placement' | 'location'>;
   readonly linkBandwidth: Gauge<'node'>;
   readonly linkAge: Gauge<'node'>;
+  readonly linkCorrection: Gauge<'node'>;
   readonly rejectedCandidates: Gauge<'reason'>;
   readonly decisions: Gauge<'placement' | 'action' | 'reason'>;
   readonly reconcileDuration: Histogram<'controller'>;
@@ -31,6 +32,7 @@ export class OperatorMetrics {
     this.vms = new Gauge({ name: 'offline_first_vms', help: 'VMs selected by each placement, by location (client, home, other, offline).', labelNames: ['placement', 'location'], registers });
     this.linkBandwidth = new Gauge({ name: 'offline_first_link_bandwidth_bytes_per_second', help: 'Last measured link bandwidth between a client node and the data centre.', labelNames: ['node'], registers });
     this.linkAge = new Gauge({ name: 'offline_first_link_measurement_age_seconds', help: 'Age of the last link measurement of a client node.', labelNames: ['node'], registers });
+    this.linkCorrection = new Gauge({ name: 'offline_first_link_correction', help: 'Learned factor on a client\'s measured link bandwidth (achieved over measured, from its finished migrations; 1 = as measured); absent until learned.', labelNames: ['node'], registers });
     this.rejectedCandidates = new Gauge({ name: 'offline_first_rejected_candidates', help: 'Candidate (VM, node) pairs rejected in the last plan, by reason.', labelNames: ['reason'], registers });
     this.decisions = new Gauge({ name: 'offline_first_decisions', help: 'VM decisions of the last plan, by placement, action and reason.', labelNames: ['placement', 'action', 'reason'], registers });
     this.reconcileDuration = new Histogram({ name: 'offline_first_reconcile_duration_seconds', help: 'Time spent in one reconcile.', labelNames: ['controller'], buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers });

@@ -4,7 +4,7 @@
  * observation/; the engine sees no Kubernetes types. Used alike by the operator, `plan` and the
  * simulator.
  */
-import type { InFlightMigration, NodeView, PlacementPolicy, PlanInput, VmView } from '../domain/placement/index.js';
+import type { InFlightMigration, LinkMeasurement, NodeView, PlacementPolicy, PlanInput, VmView } from '../domain/placement/index.js';
 import { parseBytes } from '../domain/units.js';
 import { departureFromNode, LEAVING_TAINT, linkFromAnnotations } from './annotations.js';
 import { SettingsResolver, type EffectiveMigrationSettings, type KubevirtMigrationConfig, type KubevirtMigrationPolicy } from '../domain/migration/kubevirt-settings.js';
@@ -16,11 +16,13 @@ import { matchesSelector } from '../kube/selectors.js';
 import { diskFacts } from './disks.js';
 import { activeKubevirt, kubevirtMigrationConfig, migrationPolicy } from './kubevirt-settings.js';
 import { vmHistory, type VmHistory } from './history.js';
-import { managedPolicyIntent, managedPolicyOwner, type ManagedPolicyIntent } from './managed-policy.js';
+import { desiredPolicies, managedPolicyIntent, managedPolicyOwner, type ManagedPolicyIntent } from './managed-policy.js';
 import { placementPolicy } from './placement-policy.js';
 import { linkFromNodeLink } from './node-link.js';
 import type { NodeLink } from '../kube/node-link.js';
 import { openOrSettling } from './settling.js';
+import { learnedLinkCorrections } from './link-learning.js';
+import type { LinkCorrection } from '../domain/placement/link-correction.js';
 import { VmMeasurementReader } from './vm-measurements.js';
 
 /** Launcher pod overhead on top of the guest memory request (virt-launcher, QEMU, page tables). */
@@ -59,6 +61,8 @@ export interface Observed {
   nodeLinks?: readonly NodeLink[];
   /** Reads each VM's measurements from its sources (kept across plans for its estimate cache). */
   measurements?: VmMeasurementReader;
+  /** Real seconds per second the migrations report (1 on a real cluster), for the link learning. */
+  timeScale?: number;
 }
 
 export interface PlacementProblem {
@@ -138,6 +142,8 @@ export function gather(o: Observed): Gathered {
   }
 
   const nodes: NodeView[] = [];
+  // What each client's finished migrations achieved of its measured link (link-learning.ts).
+  const corrections = learnedLinkCorrections(o.migrations, o.nowMs, o.timeScale);
   const nodeLinks = new Map((o.nodeLinks ?? []).map((r) => [r.metadata.name ?? '', r]));
   const nodeByName = new Map<string, Node>();
   const requested = new Map<string, { cpuMillis: number; memoryBytes: number }>();
@@ -158,8 +164,13 @@ export function gather(o: Observed): Gathered {
     const labels = node.metadata.labels ?? {};
     const clientFor: string[] = [];
     const homeFor: string[] = [];
+    let linkClasses: Record<string, string> | undefined;
     for (const [key, { object }] of placements) {
-      if (matchesSelector(object.spec.clientNodeSelector, labels)) clientFor.push(key);
+      if (matchesSelector(object.spec.clientNodeSelector, labels)) {
+        clientFor.push(key);
+        const linkClass = object.spec.linkClasses?.find((c) => matchesSelector(c.nodeSelector, labels));
+        if (linkClass) (linkClasses ??= {})[key] = linkClass.name;
+      }
       if (matchesSelector(object.spec.homeNodeSelector, labels)) homeFor.push(key);
     }
     // The annotations are a manual override; the link agent's record otherwise (docs/link-record.md).
@@ -190,10 +201,11 @@ export function gather(o: Observed): Gathered {
       allocatable,
       requested: requested.get(name) ?? { cpuMillis: 0, memoryBytes: 0 },
       // Without a measured RTT the latency trigger cannot fire (0 is never above a threshold): unknown is not slow.
-      ...(l ? { link: { bandwidthBytesPerSecond: l.bandwidthBytesPerSecond, rttMs: l.rttMs ?? 0, measuredAtMs: l.measuredAtMs, ...(l.source ? { source: l.source } : {}) } } : {}),
+      ...(l ? { link: { bandwidthBytesPerSecond: l.bandwidthBytesPerSecond, rttMs: l.rttMs ?? 0, measuredAtMs: l.measuredAtMs, ...(l.source ? { source: l.source } : {}), ...correctedLink(l.bandwidthBytesPerSecond, corrections.get(name)) } } : {}),
       ...(departure.value ? { leaving: departure.value } : {}),
       clientFor,
       homeFor,
+      ...(linkClasses ? { linkClasses } : {}),
     });
   }
 
@@ -226,8 +238,8 @@ export function gather(o: Observed): Gathered {
     if (!intent) continue;
     intents.set(
       intent.placementKey,
-      o.migrationPoliciesServed === false && intent.desired
-        ? { placementKey: intent.placementKey, notCarried: intent.notCarried, refusal: 'spec.migration sets migration settings, but the cluster does not serve KubeVirt\'s MigrationPolicy API (migrations.kubevirt.io/v1alpha1) that would apply them' }
+      o.migrationPoliciesServed === false && desiredPolicies(intent).length > 0
+        ? { placementKey: intent.placementKey, classes: [], notCarried: intent.notCarried, refusal: 'spec.migration sets migration settings, but the cluster does not serve KubeVirt\'s MigrationPolicy API (migrations.kubevirt.io/v1alpha1) that would apply them' }
         : intent,
     );
   }
@@ -238,7 +250,7 @@ export function gather(o: Observed): Gathered {
     for (const message of parsed.errors) inputErrors.push({ kind: 'MigrationPolicy', name: p.metadata.name ?? '', message });
   };
   for (const p of o.migrationPolicies ?? []) if (managedPolicyOwner(p) === undefined) readPolicy(p);
-  for (const intent of intents.values()) if (intent.desired) readPolicy(intent.desired);
+  for (const intent of intents.values()) for (const desired of desiredPolicies(intent)) readPolicy(desired);
   const resolver = new SettingsResolver(clusterConfig, policies);
   const clusterSettings = clusterConfig ? resolver.cluster : undefined;
   const namespaceLabels = new Map((o.namespaces ?? []).map((n) => [n.metadata.name ?? '', n.metadata.labels]));
@@ -258,14 +270,21 @@ export function gather(o: Observed): Gathered {
     }
     if (!owner) continue;
     claimedBy.set(key, owner.policy.key);
-    const settings = resolver.forVmi(vmi.metadata.labels, namespaceLabels.get(ns));
+    // The link-class label a VMI carries is the operator's, set before each move: matched without it,
+    // and with each class of the placement that has a policy.
+    const { [PlacementLabels.linkClass]: _class, ...labels } = vmi.metadata.labels ?? {};
+    const vmiLabels = vmi.metadata.labels ? labels : undefined;
+    const settings = resolver.forVmi(vmiLabels, namespaceLabels.get(ns));
     const intent = intents.get(owner.policy.key);
+    const classSettings = intent?.classes.length
+      ? Object.fromEntries(intent.classes.map((c) => [c.name, resolver.forVmi({ ...labels, [PlacementLabels.linkClass]: c.name }, namespaceLabels.get(ns))]))
+      : undefined;
     const migrationSettings = clusterConfig !== undefined || settings.policy !== undefined || intent !== undefined ? settings : undefined;
-    const notApplied = intent ? settingsNotApplied(intent, settings) : undefined;
+    const notApplied = intent ? settingsNotApplied(intent, settings, classSettings) : undefined;
     if (notApplied) overridden.set(owner.policy.key, [...(overridden.get(owner.policy.key) ?? []), `${vmi.metadata.name}: ${notApplied}`]);
     try {
       const view = vmView(vmi, owner, openByVm.has(key), vmHistory(migrationsByVm.get(key) ?? [], vmi.status?.migrationState), measurements, inputErrors);
-      vms.push({ ...view, ...(migrationSettings ? { migrationSettings } : {}), ...(notApplied ? { settingsNotApplied: notApplied } : {}) });
+      vms.push({ ...view, ...(migrationSettings ? { migrationSettings } : {}), ...(classSettings ? { classSettings } : {}), ...(notApplied ? { settingsNotApplied: notApplied } : {}) });
     } catch (err) {
       inputErrors.push(vmiProblem(vmi, err instanceof Error ? err.message : String(err)));
     }
@@ -308,11 +327,26 @@ export function gather(o: Observed): Gathered {
   };
 }
 
+/** The learned correction applied to a measured bandwidth, the measurement kept beside it. */
+function correctedLink(measured: number, c: LinkCorrection | undefined): Pick<LinkMeasurement, 'bandwidthBytesPerSecond' | 'correction' | 'measuredBandwidthBytesPerSecond'> | undefined {
+  return c ? { bandwidthBytesPerSecond: measured * c.factor, correction: c.factor, measuredBandwidthBytesPerSecond: measured } : undefined;
+}
+
 /** Why KubeVirt would not migrate a VM with its placement's managed policy, if it would not. */
-function settingsNotApplied(intent: ManagedPolicyIntent, settings: EffectiveMigrationSettings): string | undefined {
+function settingsNotApplied(intent: ManagedPolicyIntent, settings: EffectiveMigrationSettings, classSettings: Record<string, EffectiveMigrationSettings> | undefined): string | undefined {
   if (intent.refusal) return intent.refusal;
-  if (!intent.desired || settings.policy === intent.desired.metadata.name) return undefined;
-  return `KubeVirt would migrate it with MigrationPolicy ${settings.policy}, which selects it with more labels (or an earlier name) than the placement's ${intent.desired.metadata.name}: the placement's spec.migration would not apply`;
+  const overridden = (got: EffectiveMigrationSettings, desired: string, what: string) =>
+    got.policy === desired ? undefined : `KubeVirt would migrate it with MigrationPolicy ${got.policy}, which selects it with more labels (or an earlier name) than the placement's ${desired}: ${what} would not apply`;
+  if (intent.desired) {
+    const base = overridden(settings, intent.desired.metadata.name!, "the placement's spec.migration");
+    if (base) return base;
+  }
+  for (const c of intent.classes) {
+    const s = classSettings?.[c.name];
+    const cls = s && overridden(s, c.desired.metadata.name!, `link class ${c.name}'s settings`);
+    if (cls) return cls;
+  }
+  return undefined;
 }
 
 function vmView(

@@ -25,6 +25,19 @@ export function endedAtMs(m: VirtualMachineInstanceMigration): number {
   return Number.isNaN(t) ? 0 : t;
 }
 
+/**
+ * Seconds from entering Running to the end: the migration's own phase timestamps, else KubeVirt's
+ * migrationState start and end; undefined when it has not ended or the times are unreadable.
+ */
+export function runningSeconds(m: VirtualMachineInstanceMigration): number | undefined {
+  const t = m.status?.phaseTransitionTimestamps ?? [];
+  const running = t.find((p) => p.phase === 'Running')?.phaseTransitionTimestamp ?? m.status?.migrationState?.startTimestamp;
+  const end = t.find((p) => p.phase === 'Succeeded' || p.phase === 'Failed')?.phaseTransitionTimestamp ?? m.status?.migrationState?.endTimestamp;
+  if (!running || !end) return undefined;
+  const seconds = (Date.parse(end) - Date.parse(running)) / 1000;
+  return Number.isNaN(seconds) ? undefined : seconds;
+}
+
 export function targetOf(m: VirtualMachineInstanceMigration): string | undefined {
   return m.spec.addedNodeSelector?.['kubernetes.io/hostname'] ?? m.status?.migrationState?.targetNode ?? undefined;
 }

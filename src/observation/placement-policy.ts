@@ -59,6 +59,7 @@ export function placementPolicy(p: OfflineFirstPlacement): PolicyResult {
       },
       linkMaxAgeSeconds: parseDuration(s.linkMaxAge ?? '10m', 'spec.linkMaxAge') / 1000,
       ...(s.clientBinding ? { clientBinding: s.clientBinding } : {}),
+      ...(s.linkClasses?.length ? { linkClasses: s.linkClasses.map((c) => c.name) } : {}),
     };
     return { policy };
   } catch (err) {

@@ -193,7 +193,7 @@ export class Operator {
     this.metrics.leader.set(0);
     if (term) await Promise.all([term.planner.stop(), term.follower.stop()]);
     // A standby must not keep exporting the last plan it made as if it were current.
-    for (const g of [this.metrics.vms, this.metrics.decisions, this.metrics.rejectedCandidates, this.metrics.linkBandwidth, this.metrics.linkAge, this.metrics.queueDepth]) g.reset();
+    for (const g of [this.metrics.vms, this.metrics.decisions, this.metrics.rejectedCandidates, this.metrics.linkBandwidth, this.metrics.linkAge, this.metrics.linkCorrection, this.metrics.queueDepth]) g.reset();
     this.metrics.inputErrors.set(0);
   }
 

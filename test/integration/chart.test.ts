@@ -350,6 +350,8 @@ describe('Helm chart charts/offline-first', function () {
         // The finalizer held while the placement's managed MigrationPolicy exists, and the policy itself.
         { verb: 'patch', resource: Resources.placement, namespace: 'lab', name: 'room' },
         ...['create', 'patch', 'delete'].map((verb) => ({ verb, resource: Resources.migrationPolicy, name: 'offline-first.lab.room' })),
+        // The link-class label, before a migration of a placement with link classes.
+        { verb: 'patch', resource: Resources.vmi, namespace: 'lab', name: 'vm-1' },
         { verb: 'create', resource: Resources.migration, namespace: 'lab' },
         { verb: 'patch', resource: Resources.migration, namespace: 'lab', name: 'vm-1-to-ws-1' },
         { verb: 'create', resource: Resources.event, namespace: 'lab' },
@@ -369,7 +371,7 @@ describe('Helm chart charts/offline-first', function () {
     it('denies the ServiceAccount Secrets, deletes, Node and VMI writes, spec writes and Leases elsewhere', async () => {
       const forbidden: Access[] = [
         ...['get', 'list', 'watch'].flatMap((verb) => [{ verb, resource: secret }, { verb, resource: secret, namespace: releaseNs }]),
-        ...['create', 'update', 'patch', 'delete', 'deletecollection'].map((verb) => ({ verb, resource: Resources.vmi, namespace: 'lab' })),
+        ...['create', 'update', 'delete', 'deletecollection'].map((verb) => ({ verb, resource: Resources.vmi, namespace: 'lab' })),
         ...['update', 'patch', 'delete', 'create'].map((verb) => ({ verb, resource: Resources.node })),
         { verb: 'patch', resource: Resources.node, subresource: 'status' },
         // The operator never deletes migrations (it lets them finish), so it may not.

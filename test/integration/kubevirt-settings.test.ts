@@ -101,6 +101,37 @@ describe("the operator predicts with KubeVirt's migration settings", function ()
     await eventually('the placement and its policy gone', async () => ((await policy()) === undefined && (await client.get(Resources.placement, w.ns, 'room').catch(() => undefined)) === undefined ? true : undefined));
   });
 
+  it('migrates to a link class\'s clients with the class\'s policy: the VMI is labelled with the class just before, and the policy for the class wins', async () => {
+    const home = await w.server('server-1');
+    const wan = await w.workstation('ws-wan', '900Mbit/s', { labels: { 'test.offline-first.io/link': 'broadband' } });
+    const lan = await w.workstation('ws-lan', '900Mbit/s');
+    const calm = { 'offline-first.io/dirty-rate': '1MB/s' };
+    await putVmi(client, { name: 'vm-wan', namespace: w.ns, node: home, memory: '1Gi', labels: { app: 'lab', seat: wan }, annotations: calm });
+    await putVmi(client, { name: 'vm-lan', namespace: w.ns, node: home, memory: '1Gi', labels: { app: 'lab', seat: lan }, annotations: calm });
+    await w.startKubevirt();
+    await w.startOperator();
+    await w.placement('room', {
+      clientBinding: { labelKey: 'seat' },
+      migration: { allowAutoConverge: true },
+      linkClasses: [{ name: 'wan', nodeSelector: { matchLabels: { 'test.offline-first.io/link': 'broadband' } }, bandwidthLimit: '200Mbit/s', allowPostCopy: false }],
+    });
+    const base = `offline-first.${w.ns}.room`;
+    const wanPolicy = `${base}.wan`;
+    const classPolicy = await eventually('the link class policy', () => client.get<MigrationPolicy>(Resources.migrationPolicy, undefined, wanPolicy).catch(() => undefined));
+    expect(classPolicy.spec).to.deep.equal({
+      selectors: { namespaceSelector: { 'kubernetes.io/metadata.name': w.ns }, virtualMachineInstanceSelector: { app: 'lab', 'placement.offline-first.io/link-class': 'wan' } },
+      allowAutoConverge: true,
+      bandwidthPerMigration: '25000000',
+      allowPostCopy: false,
+    });
+    const onWan = await w.nodeOf('vm-wan', wan);
+    expect(onWan.metadata.labels?.['placement.offline-first.io/link-class']).to.equal('wan');
+    expect(onWan.status?.migrationState?.migrationPolicyName).to.equal(wanPolicy);
+    const onLan = await w.nodeOf('vm-lan', lan);
+    expect(onLan.metadata.labels).not.to.have.property('placement.offline-first.io/link-class');
+    expect(onLan.status?.migrationState?.migrationPolicyName).to.equal(base);
+  });
+
   it('refuses to move VMs that another MigrationPolicy governs in a way KubeVirt prefers, and says so', async () => {
     const home = await w.server('server-1');
     await w.workstation('ws-1', '900Mbit/s');

@@ -70,6 +70,9 @@ describe('the OfflineFirstPlacement CRD', () => {
     ['a cooldown max below its base', variant('cooldown', { base: '2h', max: '10m' }), 'cooldown.max must be at least cooldown.base'],
     ['more per client node than per placement', variant('concurrency', { maxPerPlacement: 1, maxPerClientNode: 2 }), 'must not exceed concurrency.maxPerPlacement'],
     ['post-copy for offline-capable moves', variant('migration', { allowPostCopy: true }), 'allowPostCopy cannot be combined'],
+    ['a link class with post-copy for offline-capable moves', variant('linkClasses', [{ name: 'wan', nodeSelector: { matchLabels: { link: 'wan' } }, allowPostCopy: true }]), 'a link class with allowPostCopy cannot be combined'],
+    ['a link class without a node selector', variant('linkClasses', [{ name: 'wan', nodeSelector: {} }]), "a link class's nodeSelector must not be empty"],
+    ['a link class name that is no DNS label', variant('linkClasses', [{ name: 'Home WAN', nodeSelector: { matchLabels: { link: 'wan' } } }]), 'spec.linkClasses[0].name'],
     ['a match expression without values', variant('vmSelector', { matchExpressions: [{ key: 'course', operator: 'In' }] }), 'values must be empty for Exists'],
     ['a malformed latency trigger', variant('triggers', { cloudLatencyAbove: 'slow' }), 'expected a positive duration'],
   ];

@@ -10,18 +10,10 @@ import { isMigrationFinal, type VirtualMachineInstance, type VirtualMachineInsta
 import { isOurs, PlacementAnnotations, PlacementLabels, type OfflineFirstPlacement } from '../../kube/placement.js';
 import type { OperatorMetrics } from '../../observability/metrics.js';
 import type { Informer } from '../../runtime/informer.js';
+import { runningSeconds } from '../../observation/history.js';
 
 export const OBSERVED_PHASE_ANNOTATION = PlacementAnnotations.observedPhase;
 export const ACTUAL_SECONDS_ANNOTATION = PlacementAnnotations.actualSeconds;
-
-/** Seconds from entering Running to the end, from the migration's own phase timestamps. */
-export function runningSeconds(m: VirtualMachineInstanceMigration): number | undefined {
-  const t = m.status?.phaseTransitionTimestamps ?? [];
-  const running = t.find((p) => p.phase === 'Running');
-  const end = t.find((p) => p.phase === 'Succeeded' || p.phase === 'Failed');
-  if (!running || !end) return undefined;
-  return (Date.parse(end.phaseTransitionTimestamp) - Date.parse(running.phaseTransitionTimestamp)) / 1000;
-}
 
 export class MigrationFollower {
   constructor(

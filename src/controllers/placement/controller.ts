@@ -24,7 +24,7 @@ import { InputReports } from './input-reports.js';
 import { VmMeasurementReader } from '../../observation/vm-measurements.js';
 import { placementStatus, statusChanged, type PlacementFacts } from './status.js';
 import { syncManagedPolicies } from './managed-policies.js';
-import { policyUpToDate } from '../../observation/managed-policy.js';
+import { desiredPolicies, policyUpToDate } from '../../observation/managed-policy.js';
 
 export const PLAN_KEY = 'plan';
 
@@ -103,6 +103,7 @@ export class PlacementReconciler {
       nowMs: now,
       lastGoodLinks: this.lastGoodLinks,
       measurements: this.measurements,
+      timeScale: this.opts.timeScale ?? 1,
     });
     const started = performance.now();
     const plan = planPlacements(g.input);
@@ -123,11 +124,11 @@ export class PlacementReconciler {
     // is in the cache as desired, so that KubeVirt (watching the same API) applies it.
     const policies = this.policiesServed() ? (this.caches.migrationPolicies?.list() ?? []) : undefined;
     await syncManagedPolicies({ placements: this.caches.placements.list(), intents: g.managedPolicies, policies }, this.actuator);
-    const policyReady = (placementKey: string): boolean => {
-      const desired = g.managedPolicies.get(placementKey)?.desired;
-      const current = desired && policies?.find((x) => x.metadata.name === desired.metadata.name);
-      return !desired || (current !== undefined && policyUpToDate(current, desired));
-    };
+    const policyReady = (placementKey: string): boolean =>
+      desiredPolicies(g.managedPolicies.get(placementKey)).every((desired) => {
+        const current = policies?.find((x) => x.metadata.name === desired.metadata.name);
+        return current !== undefined && policyUpToDate(current, desired);
+      });
 
     // Enforce and Recommend differ only in the actuator: a Recommend placement's moves go to a dry run.
     const dryRun = new RecordingActuator();
@@ -301,9 +302,11 @@ export class PlacementReconciler {
     for (const [reason, n] of Object.entries(plan.rejectionsByReason)) if (reason !== 'NotBoundClient') this.metrics.rejectedCandidates.set({ reason }, n ?? 0);
     this.metrics.linkBandwidth.reset();
     this.metrics.linkAge.reset();
+    this.metrics.linkCorrection.reset();
     for (const n of g.input.nodes) {
       if (!n.link || n.clientFor.length === 0 || !(n.link.bandwidthBytesPerSecond > 0)) continue;
-      this.metrics.linkBandwidth.set({ node: n.name }, n.link.bandwidthBytesPerSecond);
+      this.metrics.linkBandwidth.set({ node: n.name }, n.link.measuredBandwidthBytesPerSecond ?? n.link.bandwidthBytesPerSecond);
+      if (n.link.correction !== undefined) this.metrics.linkCorrection.set({ node: n.name }, n.link.correction);
       this.metrics.linkAge.set({ node: n.name }, Math.max(0, (g.input.nowMs - n.link.measuredAtMs) / 1000));
     }
   }

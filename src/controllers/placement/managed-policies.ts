@@ -10,7 +10,7 @@ import { asPlacement } from '../../actuation/event-targets.js';
 import type { MigrationPolicy } from '../../kube/kubevirt.js';
 import { objectKey } from '../../kube/objects.js';
 import { MIGRATION_POLICY_FINALIZER, type OfflineFirstPlacement } from '../../kube/placement.js';
-import { managedPolicyOwner, policyUpToDate, type ManagedPolicyIntent } from '../../observation/managed-policy.js';
+import { desiredPolicies, managedPolicyOwner, policyUpToDate, type ManagedPolicyIntent } from '../../observation/managed-policy.js';
 
 export interface ManagedPolicyWorld {
   /** Every placement in the cache, those being deleted included. */
@@ -31,16 +31,21 @@ export async function syncManagedPolicies(world: ManagedPolicyWorld, actuator: A
     const key = objectKey(p);
     keys.add(key);
     const mine = byOwner.get(key) ?? [];
-    const desired = world.policies !== undefined && !p.metadata.deletionTimestamp && p.spec.mode === 'Enforce' ? world.intents.get(key)?.desired : undefined;
-    if (desired) {
+    const desired = world.policies !== undefined && !p.metadata.deletionTimestamp && p.spec.mode === 'Enforce' ? desiredPolicies(world.intents.get(key)) : [];
+    if (desired.length > 0) {
       // The finalizer first: a policy never exists without it.
       if (!(await actuator.setFinalizer(p, MIGRATION_POLICY_FINALIZER, true))) continue;
-      const current = mine.find((x) => x.metadata.name === desired.metadata.name);
-      if (!current || !policyUpToDate(current, desired)) {
-        await actuator.applyMigrationPolicy(desired);
-        await actuator.event(asPlacement(p), 'Normal', 'MigrationPolicyApplied', 'Apply', `MigrationPolicy ${desired.metadata.name} ${current ? 'updated' : 'created'}: ${describeSettings(desired)}`);
+      for (const policy of desired) {
+        const current = mine.find((x) => x.metadata.name === policy.metadata.name);
+        if (current && policyUpToDate(current, policy)) continue;
+        await actuator.applyMigrationPolicy(policy);
+        await actuator.event(asPlacement(p), 'Normal', 'MigrationPolicyApplied', 'Apply', `MigrationPolicy ${policy.metadata.name} ${current ? 'updated' : 'created'}: ${describeSettings(policy)}`);
       }
-      for (const stale of mine.filter((x) => x.metadata.name !== desired.metadata.name)) await actuator.deleteMigrationPolicy(stale);
+      const names = new Set(desired.map((x) => x.metadata.name));
+      for (const stale of mine.filter((x) => !names.has(x.metadata.name))) {
+        await actuator.deleteMigrationPolicy(stale);
+        await actuator.event(asPlacement(p), 'Normal', 'MigrationPolicyDeleted', 'Delete', `MigrationPolicy ${stale.metadata.name} deleted: the spec no longer asks for it`);
+      }
       continue;
     }
     for (const policy of mine) {

@@ -7,7 +7,7 @@ import type { Condition } from '../../kube/objects.js';
 import type { DecisionStatus, OfflineFirstPlacement, OfflineFirstPlacementStatus } from '../../kube/placement.js';
 import { setCondition } from './conditions.js';
 import type { PlacementProblem } from '../../observation/gather.js';
-import type { ManagedPolicyIntent } from '../../observation/managed-policy.js';
+import { desiredPolicies, type ManagedPolicyIntent } from '../../observation/managed-policy.js';
 
 export const MAX_DECISIONS = 100;
 const ACTION_ORDER: Record<string, number> = { MoveToClient: 0, ReturnHome: 0, Wait: 1, Blocked: 2, Stay: 3 };
@@ -60,6 +60,7 @@ function decisionStatus(d: Decision, migration: string | undefined): DecisionSta
       ...(d.prediction.dirtyRateSource !== undefined ? { dirtyRateSource: d.prediction.dirtyRateSource } : {}),
       linkConfidence: d.prediction.linkConfidence,
       ...(d.prediction.linkSource !== undefined ? { linkSource: d.prediction.linkSource } : {}),
+      ...(d.prediction.link && d.prediction.link.correction !== 1 ? { linkCorrection: round(d.prediction.link.correction) } : {}),
       ...(d.prediction.migrationPolicy !== undefined ? { migrationPolicy: d.prediction.migrationPolicy } : {}),
     };
   }
@@ -128,18 +129,19 @@ function settingsCondition(p: OfflineFirstPlacement, f: PlacementFacts, selected
   const type = 'MigrationSettingsApplied';
   const intent = f.managedPolicy;
   const notCarried = intent?.notCarried.length ? `; ${intent.notCarried.join('; ')}` : '';
-  if (!intent || (!intent.desired && !intent.refusal)) {
+  const policies = desiredPolicies(intent).map((x) => x.metadata.name);
+  if (!intent || (policies.length === 0 && !intent.refusal)) {
     return { type, status: 'True', reason: 'KubevirtSettings', message: `spec.migration sets no MigrationPolicy setting: KubeVirt's own apply (the KubeVirt resource, then a MigrationPolicy matching the VMI)${notCarried}` };
   }
   if (intent.refusal) return { type, status: 'False', reason: 'NotExpressible', message: `${intent.refusal}; its VMs are not moved to clients${notCarried}` };
-  const name = intent.desired!.metadata.name;
+  const name = `${policies.length === 1 ? 'MigrationPolicy' : 'MigrationPolicies'} ${policies.join(', ')}`;
   const overridden = f.settingsNotApplied ?? [];
   if (overridden.length > 0) {
     return { type, status: 'False', reason: 'OverriddenByPolicy', message: `${overridden.length} of ${selected} VMs would migrate with another MigrationPolicy and are not moved to clients: ${listed(overridden)}${notCarried}` };
   }
   return p.spec.mode === 'Enforce'
-    ? { type, status: 'True', reason: 'PolicyApplied', message: `MigrationPolicy ${name} governs its ${selected} VMs${notCarried}` }
-    : { type, status: 'True', reason: 'PolicyPlanned', message: `Recommend mode: MigrationPolicy ${name} would govern its ${selected} VMs once Enforced; predictions assume it${notCarried}` };
+    ? { type, status: 'True', reason: 'PolicyApplied', message: `${name} ${policies.length === 1 ? 'governs' : 'govern'} its ${selected} VMs${notCarried}` }
+    : { type, status: 'True', reason: 'PolicyPlanned', message: `Recommend mode: ${name} would govern its ${selected} VMs once Enforced; predictions assume ${policies.length === 1 ? 'it' : 'them'}${notCarried}` };
 }
 
 /** The first few messages, and how many more. */

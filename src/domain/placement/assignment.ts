@@ -14,7 +14,7 @@ import { COST_REASONS, furthestRejection, Reasons } from './reasons.js';
 import { RejectionLog } from './rejections.js';
 import type { ReturnPrediction } from './return-home.js';
 import type { HomeTargets } from './targets.js';
-import type { Decision, NodeView, PlacementPolicy, PlannedMigration, VmView } from './types.js';
+import type { Decision, NodeView, PlacementPolicy, PlannedMigration, PredictionSummary, VmView } from './types.js';
 import { attemptRecord, repeatedlyFailed } from './failures.js';
 
 export interface PlannedVm {
@@ -122,6 +122,8 @@ export function assignReturn(world: PlanningWorld, r: DueReturn, migrations: Pla
     budgetSeconds: prediction.budgetSeconds,
     reason,
     ...attemptRecord(vm, world.input.nodes[home.index]!),
+    ...predictionRecord(prediction),
+    ...linkClassOf(policy, source),
   });
   const message = `${leaves}: returning to ${home.name}, ${describePrediction(prediction)}`;
   return decisionFor(vm, { action: 'ReturnHome', reason, desiredNode: home.name, message, prediction }, log);
@@ -171,6 +173,8 @@ export function assignMove(world: PlanningWorld, m: PendingMove, migrations: Pla
         budgetSeconds: candidate.prediction.budgetSeconds,
         reason,
         ...attemptRecord(vm, target.node),
+        ...predictionRecord(candidate.prediction),
+        ...linkClassOf(policy, target.node),
       });
       return decisionFor(
         vm,
@@ -192,4 +196,14 @@ export function assignMove(world: PlanningWorld, m: PendingMove, migrations: Pla
     if (attempt === 0) candidates = moveCandidates(vm, m.moveSource, m.requirement, world.moveContext(policy));
   }
   return stayDecision(vm, candidates, m.moveSource.onClient);
+}
+
+/** The client's link class for the VMI's label, when the placement has link classes. */
+function linkClassOf(policy: PlacementPolicy, client: NodeView): { linkClass?: string | null } {
+  return policy.linkClasses?.length ? { linkClass: client.linkClasses?.[policy.key] ?? null } : {};
+}
+
+/** What a migration records of its prediction, to be compared with how it went (link-correction.ts). */
+function predictionRecord(p: PredictionSummary): Pick<PlannedMigration, 'predictedBytes' | 'predictedBandwidthBytesPerSecond' | 'link'> {
+  return { predictedBytes: p.bytes, predictedBandwidthBytesPerSecond: p.bandwidthBytesPerSecond, ...(p.link ? { link: p.link } : {}) };
 }

@@ -7,9 +7,10 @@
  */
 import { distinctBytesDirtied } from '../migration/dirtying.js';
 import { migrationInput, type MeasuredVm } from '../migration/model-input.js';
+import type { EffectiveMigrationSettings } from '../migration/kubevirt-settings.js';
 import { predictMigration, type DirtyRateInput, type MigrationPrediction } from '../migration/predict.js';
 import { Reasons, type RejectionReason } from './reasons.js';
-import type { PlacementPolicy, PredictionSummary, VmView } from './types.js';
+import type { NodeView, PlacementPolicy, PredictionSummary, VmView } from './types.js';
 
 /**
  * The dirty rate compared with the bandwidth (maxDirtyRateRatio): the highest rate any measurement
@@ -53,8 +54,7 @@ function dirtyRateSignature(input: DirtyRateInput): string {
  * usable bandwidth the planner works with (the node filters use it); KubeVirt's
  * bandwidthPerMigration (0 = unlimited) caps it further.
  */
-export function vmMigrationOptions(vm: VmView, policy: PlacementPolicy): PlacementPolicy['migration'] {
-  const s = vm.migrationSettings;
+export function vmMigrationOptions(vm: VmView, policy: PlacementPolicy, s: EffectiveMigrationSettings | undefined = vm.migrationSettings): PlacementPolicy['migration'] {
   if (!s) return policy.migration;
   return {
     ...(s.bandwidthPerMigrationBytesPerSecond > 0 ? { bandwidthLimitBytesPerSecond: s.bandwidthPerMigrationBytesPerSecond } : {}),
@@ -83,7 +83,8 @@ export function measuredVm(vm: VmView): MeasuredVm {
 
 /** Predicts moves of one VM under one placement's migration options. */
 export interface VmCostModel {
-  predict(usableBandwidthBytesPerSecond: number): MigrationPrediction & { readonly bandwidthBytesPerSecond: number };
+  /** With the MigrationPolicy whose settings it used, if any. */
+  predict(usableBandwidthBytesPerSecond: number): MigrationPrediction & { readonly bandwidthBytesPerSecond: number; readonly migrationPolicy?: string };
 }
 
 export class PredictionCache {
@@ -94,8 +95,10 @@ export class PredictionCache {
   /** Cost-model runs, for the benchmark. */
   runs = 0;
 
-  forVm(vm: VmView, policy: PlacementPolicy): VmCostModel {
-    const settingsKey = vm.migrationSettings ?? this.noSettings;
+  /** `linkClass`: the class of the client the move goes to or from (its policy's settings apply). */
+  forVm(vm: VmView, policy: PlacementPolicy, linkClass?: string): VmCostModel {
+    const settings = (linkClass !== undefined ? vm.classSettings?.[linkClass] : undefined) ?? vm.migrationSettings;
+    const settingsKey = settings ?? this.noSettings;
     let byPolicy = this.options.get(settingsKey);
     if (!byPolicy) {
       byPolicy = new Map();
@@ -103,12 +106,12 @@ export class PredictionCache {
     }
     let memo = byPolicy.get(policy);
     if (!memo) {
-      const m = vmMigrationOptions(vm, policy);
+      const m = vmMigrationOptions(vm, policy, settings);
       memo = { m, signature: migrationOptionsSignature(m) };
       byPolicy.set(policy, memo);
     }
     const { m, signature: options } = memo;
-    const limit = vm.migrationSettings ? m.bandwidthLimitBytesPerSecond : undefined;
+    const limit = settings ? m.bandwidthLimitBytesPerSecond : undefined;
     const dirtying = dirtyRateSignature(vm.dirtyRate.input);
     const profile = `${vm.memoryBytes}|${vm.guestUsedBytes ?? ''}|${vm.blockMigrationDiskBytes}|${vm.budgetDiskBytes}|${dirtying}|${options}|`;
     return {
@@ -130,7 +133,7 @@ export class PredictionCache {
           );
           this.predictions.set(key, p);
         }
-        return { ...p, bandwidthBytesPerSecond };
+        return { ...p, bandwidthBytesPerSecond, ...(settings?.policy !== undefined ? { migrationPolicy: settings.policy } : {}) };
       },
     };
   }
@@ -158,17 +161,22 @@ export function costRejection(p: MigrationPrediction, thresholds: PlacementPolic
  * tests); its throttle and the post-copy switch break that, so then every candidate is predicted.
  */
 export function holdsForLowerBandwidth(reason: RejectionReason, policy: PlacementPolicy, vm?: VmView): boolean {
+  // With link classes, later (slower) nodes may be in a class whose settings differ: nothing holds.
+  if (vm?.classSettings) return false;
   const m = vm ? vmMigrationOptions(vm, policy) : policy.migration;
   if (m.allowAutoConverge || m.allowPostCopy) return false;
   return reason === Reasons.WouldNotConverge || reason === Reasons.KubevirtWouldAbort || reason === Reasons.PredictedTimeTooLong;
 }
 
 export function predictionSummary(
-  p: MigrationPrediction & { readonly bandwidthBytesPerSecond: number },
+  p: MigrationPrediction & { readonly bandwidthBytesPerSecond: number; readonly migrationPolicy?: string },
   vm: VmView,
   linkConfidence: PredictionSummary['linkConfidence'],
-  linkSource?: PredictionSummary['linkSource'],
+  /** The client whose link set the bandwidth, if a link did. */
+  linkNode?: Pick<NodeView, 'name' | 'link'>,
 ): PredictionSummary {
+  const link = linkNode?.link;
+  const linkSource = link?.source;
   return {
     ...(vm.localDiskBytesAssumed ? { localDiskBytesAssumed: true } : {}),
     seconds: p.totalSeconds,
@@ -182,7 +190,8 @@ export function predictionSummary(
     ...(vm.dirtyRate.source !== undefined ? { dirtyRateSource: vm.dirtyRate.source } : {}),
     linkConfidence,
     ...(linkSource !== undefined ? { linkSource } : {}),
+    ...(link && linkNode ? { link: { node: linkNode.name, measuredBandwidthBytesPerSecond: link.measuredBandwidthBytesPerSecond ?? link.bandwidthBytesPerSecond, correction: link.correction ?? 1 } } : {}),
     budgetSeconds: p.completionBudgetSeconds,
-    ...(vm.migrationSettings?.policy !== undefined ? { migrationPolicy: vm.migrationSettings.policy } : {}),
+    ...(p.migrationPolicy !== undefined ? { migrationPolicy: p.migrationPolicy } : {}),
   };
 }

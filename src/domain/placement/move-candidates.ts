@@ -120,7 +120,7 @@ export function moveCandidates(vm: VmView, source: MoveSource, requirement: CpuR
     log.fill(examples);
     return nothing();
   }
-  const cost = ctx.costs.forVm(vm, policy);
+  const shared = ctx.costs.forVm(vm, policy);
   const accepted: ScoredCandidate[] = [];
   let held: ScoredCandidate | undefined;
   let predictions = 0;
@@ -135,6 +135,8 @@ export function moveCandidates(vm: VmView, source: MoveSource, requirement: CpuR
     const target = list[i]!;
     if (target.index === source.index) continue;
     const usable = Math.min(target.usableBandwidthBytesPerSecond, sourceCap);
+    // A client-to-client move is paced by the slower of the two links.
+    const linkNode = sourceCap < target.usableBandwidthBytesPerSecond ? source.node : target.node;
     if (usable < thresholds.minBandwidthBytesPerSecond) {
       rejectTail(i, Reasons.BandwidthBelowThreshold);
       break;
@@ -154,6 +156,8 @@ export function moveCandidates(vm: VmView, source: MoveSource, requirement: CpuR
     }
     if (predictions >= tuning.predictionsPerVm) break;
     predictions++;
+    // Link classes: each client's class may bring its own MigrationPolicy (a cap, no post-copy).
+    const cost = vm.classSettings ? ctx.costs.forVm(vm, policy, target.node.linkClasses?.[policy.key]) : shared;
     const p = cost.predict(usable);
     const refused = costRejection(p, thresholds);
     if (refused) {
@@ -177,7 +181,7 @@ export function moveCandidates(vm: VmView, source: MoveSource, requirement: CpuR
         thresholds,
       ),
     );
-    const candidate: ScoredCandidate = { target, score, prediction: predictionSummary(p, vm, 'fresh', target.node.link?.source) };
+    const candidate: ScoredCandidate = { target, score, prediction: predictionSummary(p, vm, 'fresh', linkNode) };
     if (score.total > floor) {
       accepted.push(candidate);
       if (accepted.length >= tuning.candidatesScoredPerVm) break;

@@ -28,9 +28,9 @@ export function predictReturn(vm: VmView, client: NodeView, policy: PlacementPol
   const link = client.link;
   const fresh = link !== undefined && isLinkFresh(link, nowMs, policy.linkMaxAgeSeconds);
   const bandwidth = usableBandwidth(link?.bandwidthBytesPerSecond ?? policy.thresholds.minBandwidthBytesPerSecond, policy);
-  const p: MigrationPrediction & { bandwidthBytesPerSecond: number } = costs.forVm(vm, policy).predict(bandwidth);
+  const p: MigrationPrediction & { bandwidthBytesPerSecond: number } = costs.forVm(vm, policy, client.linkClasses?.[policy.key]).predict(bandwidth);
   const infeasible = infeasibility(p);
-  return { summary: predictionSummary(p, vm, fresh ? 'fresh' : 'low', link?.source), ...(infeasible ? { infeasible } : {}) };
+  return { summary: predictionSummary(p, vm, fresh ? 'fresh' : 'low', client), ...(infeasible ? { infeasible } : {}) };
 }
 
 /** When the returns from a client must start: now when it gave no departure time. */

@@ -67,6 +67,8 @@ export interface PlacementPolicy {
   };
   /** Link measurements older than this are stale and not trusted for moves to clients. */
   readonly linkMaxAgeSeconds: number;
+  /** The names of its link classes (spec.linkClasses); nodes carry their class in NodeView.linkClasses. */
+  readonly linkClasses?: readonly string[];
   /** Informational: the controller resolves the binding into VmView.boundClient. */
   readonly clientBinding?: { readonly labelKey?: string; readonly annotationKey?: string };
 }
@@ -93,6 +95,13 @@ export interface LinkMeasurement {
   readonly measuredAtMs: number;
   /** Where it came from: the node's link annotations (a manual override) or the link agent's NodeLink. */
   readonly source?: 'annotation' | 'agent';
+  /**
+   * Learned from this client's finished migrations (link-correction.ts): bandwidthBytesPerSecond is
+   * the measurement times this; absent when nothing was learned.
+   */
+  readonly correction?: number;
+  /** The measurement before the correction (present with correction). */
+  readonly measuredBandwidthBytesPerSecond?: number;
 }
 
 export interface NodeView {
@@ -121,6 +130,8 @@ export interface NodeView {
   readonly clientFor: readonly string[];
   /** Keys of the placements whose homeNodeSelector selects this node. */
   readonly homeFor: readonly string[];
+  /** Placement key → the link class (spec.linkClasses) this client belongs to for that placement. */
+  readonly linkClasses?: Readonly<Record<string, string>>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -209,6 +220,11 @@ export interface VmView {
    * moved to a client; a return home is still made, predicted with what KubeVirt will apply.
    */
   readonly settingsNotApplied?: string;
+  /**
+   * Per link class of its placement that has a managed policy: the settings KubeVirt will use when
+   * the VMI carries that class's label (set by the operator before a move to or from such a client).
+   */
+  readonly classSettings?: Readonly<Record<string, EffectiveMigrationSettings>>;
 }
 
 /** From the operator's finished migrations in the cluster (failures.ts reads it). */
@@ -318,6 +334,8 @@ export interface PredictionSummary {
   readonly linkConfidence: 'fresh' | 'low';
   /** Where the link measurement came from (LinkMeasurement.source); absent when none was used. */
   readonly linkSource?: 'annotation' | 'agent';
+  /** The client whose link the prediction used, its measured (uncorrected) bandwidth and the correction applied. */
+  readonly link?: { readonly node: string; readonly measuredBandwidthBytesPerSecond: number; readonly correction: number };
   /** The local disk bytes copied are capacities (an upper bound), not measured data. */
   readonly localDiskBytesAssumed?: boolean;
   /** KubeVirt's completion budget in seconds (Infinity when disabled). */
@@ -370,6 +388,15 @@ export interface PlannedMigration {
   readonly failuresBefore: number;
   /** Failures in a row to this target before it. */
   readonly targetFailuresBefore: number;
+  /** What the prediction used, so that the finished migration can be compared with it (link-correction.ts). */
+  readonly predictedBytes: number;
+  readonly predictedBandwidthBytesPerSecond: number;
+  readonly link?: PredictionSummary['link'];
+  /**
+   * The link class of the client it moves to or from, for the VMI's link-class label: a name to set,
+   * null to remove the label (a client in no class), absent when the placement has no link classes.
+   */
+  readonly linkClass?: string | null;
 }
 
 export interface Plan {

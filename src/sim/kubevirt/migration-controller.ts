@@ -128,6 +128,8 @@ export class SimulatedMigrationController {
   peakActive = 0;
   /** Migrations this controller moved past Pending whose update the cache has not shown yet (key -> source node). */
   private readonly claimed = new Map<string, string>();
+  /** The settings each migration was handed off with (virt-controller fixes them then). */
+  private readonly handedOff = new Map<string, SimulatedSettings>();
 
   constructor(
     private readonly client: KubeClient,
@@ -187,7 +189,11 @@ export class SimulatedMigrationController {
       .map((p) => migrationPolicy(p).value)
       .filter((p): p is KubevirtMigrationPolicy => p !== undefined);
     const ns = this.namespaces.get(vmi.metadata.namespace ?? '');
-    const s = effectiveSettings(this.clusterConfig(), policies, vmi.metadata.labels, ns?.metadata.labels);
+    const config = this.clusterConfig();
+    const s = effectiveSettings(config, policies, vmi.metadata.labels, ns?.metadata.labels);
+    // virt-controller names the policy only when it changed something (GetMigrationConfByPolicy's isUpdated).
+    const { policy: _policy, ...changed } = s;
+    const updated = JSON.stringify(changed) !== JSON.stringify(clusterMigrationSettings(config));
     return {
       completionTimeoutPerGiB: s.completionTimeoutPerGiB,
       progressTimeoutSeconds: s.progressTimeoutSeconds,
@@ -195,7 +201,7 @@ export class SimulatedMigrationController {
       allowPostCopy: s.allowPostCopy,
       ...(s.bandwidthPerMigrationBytesPerSecond > 0 ? { bandwidthLimitBytesPerSecond: s.bandwidthPerMigrationBytesPerSecond } : {}),
       ...(s.maxDowntimeMs !== undefined ? { downtimeLimitMs: s.maxDowntimeMs } : {}),
-      ...(s.policy ? { policy: s.policy } : {}),
+      ...(s.policy && updated ? { policy: s.policy } : {}),
     };
   }
 
@@ -228,7 +234,10 @@ export class SimulatedMigrationController {
     const phase: MigrationPhase = m.status?.phase ?? '';
 
     if (m.metadata.deletionTimestamp) return this.abort(m, vmi);
-    if (isMigrationFinal(m)) return this.removeFinalizer(m);
+    if (isMigrationFinal(m)) {
+      this.handedOff.delete(m.metadata.uid ?? '');
+      return this.removeFinalizer(m);
+    }
 
     if (phase === '') return void (await this.setPhase(m, 'Pending'));
     if (!vmi || vmi.metadata.deletionTimestamp || vmi.status?.phase !== 'Running') return this.fail(m, vmi, 'VMI is gone or no longer running');
@@ -262,7 +271,7 @@ export class SimulatedMigrationController {
   private context(m: VirtualMachineInstanceMigration, vmi: VirtualMachineInstance): MigrationContext | undefined {
     const target = this.nodes.get(m.status?.migrationState?.targetNode ?? '');
     if (!target) return undefined;
-    return { vmi, migration: m, sourceNode: this.nodes.get(vmi.status?.nodeName ?? ''), targetNode: target, settings: this.settingsFor(vmi) };
+    return { vmi, migration: m, sourceNode: this.nodes.get(vmi.status?.nodeName ?? ''), targetNode: target, settings: this.handedOff.get(m.metadata.uid ?? '') ?? this.settingsFor(vmi) };
   }
 
   /** Pending -> Scheduling once a slot is free and a target node matches. */
@@ -284,23 +293,26 @@ export class SimulatedMigrationController {
       }
       return { requeueAfterMs: this.simMs(5) };
     }
-    const policy = this.settingsFor(vmi).policy;
-    const state: MigrationState = {
-      sourceNode: source,
-      targetNode: target.metadata.name!,
-      migrationUid: m.metadata.uid!,
-      targetPod: `virt-launcher-${vmi.metadata.name}-${randomUUID().slice(0, 5)}`,
-      // virt-controller records the policy it matched, as it does when it starts the target pod.
-      ...(policy ? { migrationPolicyName: policy } : {}),
-    };
     // Claim the slot before any await, so a concurrent worker counts it.
     this.claimed.set(objectKey(m), source);
     try {
+      // Matched on the VMI as it is now (its labels may have changed just before the migration was created).
+      const settings = this.settingsFor((await this.liveVmi(vmi.metadata.namespace!, vmi.metadata.name!)) ?? vmi);
+      this.handedOff.set(m.metadata.uid ?? '', settings);
+      const state: MigrationState = {
+        sourceNode: source,
+        targetNode: target.metadata.name!,
+        migrationUid: m.metadata.uid!,
+        targetPod: `virt-launcher-${vmi.metadata.name}-${randomUUID().slice(0, 5)}`,
+        // virt-controller records the policy it matched, as it does when it starts the target pod.
+        ...(settings.policy ? { migrationPolicyName: settings.policy } : {}),
+      };
       await this.patchVmi(vmi, { metadata: { labels: { [KubevirtLabels.migrationTargetNodeName]: target.metadata.name! } } });
       await this.patchVmiMigrationState(vmi, state);
       await this.setPhase(m, 'Scheduling', state);
     } catch (err) {
       this.claimed.delete(objectKey(m));
+      this.handedOff.delete(m.metadata.uid ?? '');
       throw err;
     }
     this.peakActive = Math.max(this.peakActive, this.activeMigrations().size);

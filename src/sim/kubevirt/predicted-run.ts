@@ -3,7 +3,8 @@
  * exactly as the operator feeds it — the same VmMeasurementReader (page-sampling readings, windows,
  * a mean rate, else the fallback; guest used memory; local disks) and the one input function,
  * migrationInput — over the client link measured on whichever end is a client (the target when
- * moving out, the source when coming home; 1 Gbit/s LAN otherwise). Optionally the run deviates
+ * moving out, the source when coming home; 1 Gbit/s LAN otherwise), times that client's
+ * SIM_THROUGHPUT_FACTOR_ANNOTATION when set. Optionally the run deviates
  * from the prediction as real migrations did in the lab (lab-error.ts), and is aborted when that
  * pushes it past KubeVirt's budget.
  */
@@ -40,8 +41,20 @@ export function vmiMemoryBytes(vmi: VirtualMachineInstance): number {
 
 const reader = new VmMeasurementReader();
 
+/**
+ * Node annotation: the fraction of its measured link a migration over it really gets (e.g. "0.5": the
+ * probe reads twice what the migration stream achieves). The simulated run uses the link × this.
+ */
+export const SIM_THROUGHPUT_FACTOR_ANNOTATION = 'sim.offline-first.io/throughput-factor';
+
+function throughputFactor(node: Node): number {
+  const f = Number(node.metadata.annotations?.[SIM_THROUGHPUT_FACTOR_ANNOTATION] ?? 1);
+  return Number.isFinite(f) && f > 0 ? f : 1;
+}
+
 export function predictSimulatedRun(vmi: VirtualMachineInstance, source: Node | undefined, target: Node, settings: SimulatedSettings = {}): MigrationPrediction {
-  const link = linkFromAnnotations(target).value ?? (source ? linkFromAnnotations(source).value : undefined);
+  const client = [target, source].find((n): n is Node => n !== undefined && linkFromAnnotations(n).value !== undefined);
+  const link = client && linkFromAnnotations(client).value;
   const memoryBytes = vmiMemoryBytes(vmi);
   const measured = reader.read(vmi, memoryBytes);
   const disks = diskFacts(vmi);
@@ -54,7 +67,7 @@ export function predictSimulatedRun(vmi: VirtualMachineInstance, source: Node | 
         copiedDiskBytes: disks.copiedDiskBytes,
         budgetDiskBytes: disks.budgetDiskBytes,
       },
-      { goodputBytesPerSecond: link?.bandwidthBytesPerSecond ?? LAN_BYTES_PER_SECOND },
+      { goodputBytesPerSecond: link && client ? link.bandwidthBytesPerSecond * throughputFactor(client) : LAN_BYTES_PER_SECOND },
       settings,
     ),
   );

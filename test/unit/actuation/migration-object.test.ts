@@ -31,6 +31,9 @@ const planned = (overrides: Partial<PlannedMigration> = {}): PlannedMigration =>
   attempt: 1,
   failuresBefore: 0,
   targetFailuresBefore: 0,
+  predictedBytes: 1.2e9,
+  predictedBandwidthBytesPerSecond: 28.9e6,
+  link: { node: 'pc-1', measuredBandwidthBytesPerSecond: 57.8e6, correction: 0.5 },
   ...overrides,
 });
 
@@ -102,6 +105,11 @@ describe('migrationFor', () => {
           [PlacementAnnotations.failuresBefore]: '2',
           [PlacementAnnotations.targetFailuresBefore]: '1',
           [PlacementAnnotations.inputs]: 'b1.d2.m3.u-.k-',
+          [PlacementAnnotations.predictedBytes]: '1200000000',
+          [PlacementAnnotations.predictedBandwidth]: '28900000',
+          [PlacementAnnotations.linkNode]: 'pc-1',
+          [PlacementAnnotations.linkBandwidth]: '57800000',
+          [PlacementAnnotations.linkCorrection]: '0.500',
         },
       },
       spec: { vmiName: 'vm-1', addedNodeSelector: { 'kubernetes.io/hostname': 'pc-1' } },
@@ -114,6 +122,13 @@ describe('migrationFor', () => {
     expect(m.metadata.labels).to.include({ [PlacementLabels.direction]: 'Home', [PlacementLabels.placement]: 'room-b12' });
     expect(m.metadata.annotations).to.include({ [PlacementAnnotations.reason]: 'ClientLeaving' });
     expect(m.metadata.name).to.equal(migrationName(vmi(), 'home-2', 1));
+  });
+
+  it('records no link when the prediction used none (a return home on the minimum bandwidth)', () => {
+    const { link: _link, ...noLink } = planned();
+    const annotations = migrationFor(vmi(), noLink).metadata.annotations ?? {};
+    expect(annotations).to.include({ [PlacementAnnotations.predictedBytes]: '1200000000' });
+    expect(annotations).not.to.have.any.keys(PlacementAnnotations.linkNode, PlacementAnnotations.linkBandwidth, PlacementAnnotations.linkCorrection);
   });
 
   it('gives the same object for the same plan twice (nothing random or timed in it)', () => {

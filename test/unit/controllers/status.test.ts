@@ -299,11 +299,11 @@ describe('placementStatus', () => {
     // [what, mode, intent, VMs not governed by it, status, reason, words in the message]
     const cases: [string, 'Enforce' | 'Recommend', ManagedPolicyIntent | undefined, string[], string, string, string[]][] = [
       ['no settings asked', 'Enforce', undefined, [], 'True', 'KubevirtSettings', ["KubeVirt's own apply"]],
-      ['only progressTimeout, which no policy carries', 'Enforce', { placementKey: 'lab/room', notCarried: ['spec.migration.progressTimeout: not carried'] }, [], 'True', 'KubevirtSettings', ['progressTimeout']],
-      ['its policy governs every VM', 'Enforce', { placementKey: 'lab/room', desired, notCarried: [] }, [], 'True', 'PolicyApplied', ['offline-first.lab.room governs its 2 VMs']],
-      ['Recommend mode', 'Recommend', { placementKey: 'lab/room', desired, notCarried: [] }, [], 'True', 'PolicyPlanned', ['would govern']],
-      ['another policy wins for one VM', 'Enforce', { placementKey: 'lab/room', desired, notCarried: [] }, ['vm-2: KubeVirt would migrate it with MigrationPolicy gold'], 'False', 'OverriddenByPolicy', ['1 of 2 VMs', 'gold']],
-      ['a selector a policy cannot express', 'Enforce', { placementKey: 'lab/room', refusal: 'vmSelector must use matchLabels only', notCarried: [] }, ['vm-1: x', 'vm-2: x'], 'False', 'NotExpressible', ['matchLabels only', 'not moved to clients']],
+      ['only progressTimeout, which no policy carries', 'Enforce', { placementKey: 'lab/room', classes: [], notCarried: ['spec.migration.progressTimeout: not carried'] }, [], 'True', 'KubevirtSettings', ['progressTimeout']],
+      ['its policy governs every VM', 'Enforce', { placementKey: 'lab/room', desired, classes: [], notCarried: [] }, [], 'True', 'PolicyApplied', ['offline-first.lab.room governs its 2 VMs']],
+      ['Recommend mode', 'Recommend', { placementKey: 'lab/room', desired, classes: [], notCarried: [] }, [], 'True', 'PolicyPlanned', ['would govern']],
+      ['another policy wins for one VM', 'Enforce', { placementKey: 'lab/room', desired, classes: [], notCarried: [] }, ['vm-2: KubeVirt would migrate it with MigrationPolicy gold'], 'False', 'OverriddenByPolicy', ['1 of 2 VMs', 'gold']],
+      ['a selector a policy cannot express', 'Enforce', { placementKey: 'lab/room', refusal: 'vmSelector must use matchLabels only', classes: [], notCarried: [] }, ['vm-1: x', 'vm-2: x'], 'False', 'NotExpressible', ['matchLabels only', 'not moved to clients']],
     ];
     for (const [what, mode, intent, notApplied, status, reason, words] of cases) {
       it(`is ${status} ${reason} when ${what}`, () => {

@@ -609,6 +609,17 @@ describe('gather', () => {
         expect(g.settingsNotApplied.get(ROOM)).to.have.length(1);
       });
 
+      it("resolves each link class's settings with the class label, and puts each client in its placement's first matching class", () => {
+        const classed = room({ migration: { allowAutoConverge: true }, linkClasses: [{ name: 'wan', nodeSelector: { matchLabels: { link: 'wan' } }, bandwidthLimit: '16Mbit/s' }, { name: 'any', nodeSelector: { matchExpressions: [{ key: 'link', operator: 'Exists' }] } }] });
+        // The VMI still carries the label of its last move: ignored for its own settings.
+        const g = gather(observed({ placements: [classed], vmis: [vmi('vm-1', { labels: { 'placement.offline-first.io/link-class': 'wan' } })], nodes: [cloudServer('home-1'), clientWorkstation('pc-1', { labels: { link: 'wan' } }), clientWorkstation('pc-2', { labels: { link: 'lan' } }), clientWorkstation('pc-3')], namespaces }));
+        const v = g.input.vms[0]!;
+        expect(v.migrationSettings).to.include({ policy: managed, bandwidthPerMigrationBytesPerSecond: 0 });
+        expect(v.classSettings?.wan).to.include({ policy: `${managed}.wan`, bandwidthPerMigrationBytesPerSecond: 2e6, allowAutoConverge: true });
+        expect(v.settingsNotApplied).to.equal(undefined);
+        expect(g.input.nodes.map((n) => n.linkClasses?.[ROOM])).to.deep.equal([undefined, 'wan', 'any', undefined]);
+      });
+
       it('is refused when the cluster does not serve MigrationPolicies: KubeVirt\'s settings are predicted', () => {
         const g = gather(observed({ placements: [asking], migrationPoliciesServed: false, namespaces }));
         expect(g.input.vms[0]!.settingsNotApplied).to.contain('does not serve');

@@ -26,6 +26,36 @@ describe('the managed MigrationPolicy of a placement', () => {
     });
   }
 
+  it("adds a policy per link class with settings: spec.migration overridden by the class, selecting one label more", () => {
+    const intent = managedPolicyIntent(
+      room({
+        migration: { allowAutoConverge: true, allowPostCopy: true },
+        linkClasses: [
+          { name: 'wan', nodeSelector: { matchLabels: { link: 'wan' } }, bandwidthLimit: '20Mbit/s', allowPostCopy: false },
+          { name: 'lan', nodeSelector: { matchLabels: { link: 'lan' } } },
+        ],
+      }),
+    )!;
+    expect(intent.desired?.metadata.name).to.equal('offline-first.lab.room');
+    expect(intent.classes.map((c) => c.name)).to.deep.equal(['wan']);
+    const wan = intent.classes[0]!.desired;
+    expect(wan.metadata.name).to.equal('offline-first.lab.room.wan');
+    expect(wan.metadata.labels).to.include({ 'placement.offline-first.io/link-class': 'wan' });
+    expect(wan.spec).to.deep.equal({
+      selectors: { namespaceSelector: selectors.namespaceSelector, virtualMachineInstanceSelector: { app: 'lab', 'placement.offline-first.io/link-class': 'wan' } },
+      allowAutoConverge: true,
+      allowPostCopy: false,
+      bandwidthPerMigration: '2500000',
+    });
+    expect(managedPolicyOwner(wan)).to.equal('lab/room');
+  });
+
+  it('keeps class policies without a placement policy when only a class sets something', () => {
+    const intent = managedPolicyIntent(room({ linkClasses: [{ name: 'wan', nodeSelector: { matchLabels: { link: 'wan' } }, bandwidthLimit: '20Mbit/s' }] }))!;
+    expect(intent.desired).to.equal(undefined);
+    expect(intent.classes).to.have.length(1);
+  });
+
   it('is refused, not written wider, for a vmSelector with matchExpressions', () => {
     const intent = managedPolicyIntent(room({ vmSelector: { matchLabels: { app: 'lab' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['gold'] }] }, migration: { allowAutoConverge: true } }));
     expect(intent?.desired).to.equal(undefined);

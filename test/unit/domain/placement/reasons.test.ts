@@ -42,6 +42,9 @@ describe('planPlacements: reasons', () => {
         attempt: 1,
         failuresBefore: 0,
         targetFailuresBefore: 0,
+        predictedBytes: decision.prediction!.bytes,
+        predictedBandwidthBytesPerSecond: 12.5e6,
+        link: { node: 'pc-1', measuredBandwidthBytesPerSecond: 12.5e6, correction: 1 },
       },
     ]);
     expect(decision.rejected).to.deep.equal([]);

@@ -30,7 +30,7 @@ describe('planPlacements: returning home before a client leaves', () => {
     const due = planPlacements(planInput(leaving(NOW + leadMs - 1)));
     expect(due.decisions[0]).to.include({ action: 'ReturnHome', reason: Reasons.ClientLeaving });
     expect(due.migrations).to.deep.equal([
-      { vmKey: 'lab/vm-1', placementKey: 'lab/ofp', sourceNode: 'pc-1', targetNode: 'home-1', direction: 'Home', predictedSeconds: returnSeconds, budgetSeconds: 450, reason: Reasons.ClientLeaving, inputs: due.migrations[0]!.inputs, attempt: 1, failuresBefore: 0, targetFailuresBefore: 0 },
+      { vmKey: 'lab/vm-1', placementKey: 'lab/ofp', sourceNode: 'pc-1', targetNode: 'home-1', direction: 'Home', predictedSeconds: returnSeconds, budgetSeconds: 450, reason: Reasons.ClientLeaving, inputs: due.migrations[0]!.inputs, attempt: 1, failuresBefore: 0, targetFailuresBefore: 0, predictedBytes: alone.prediction!.bytes, predictedBandwidthBytesPerSecond: 12.5e6, link: { node: 'pc-1', measuredBandwidthBytesPerSecond: 12.5e6, correction: 1 } },
     ]);
     expect(planPlacements(planInput(leaving(NOW + leadMs + 1000))).decisions[0]).to.include({ action: 'Stay', reason: Reasons.ClientLeaving });
   });
