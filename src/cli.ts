@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { UsageError } from './commands/flags.js';
+import { nodeVersionProblem } from './commands/node-version.js';
 
 interface Command {
   readonly summary: string;
@@ -61,6 +62,11 @@ async function main(argv: readonly string[]): Promise<number> {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     process.stdout.write(`offline-first ${pkg.version}\n`);
     return 0;
+  }
+  const tooOld = nodeVersionProblem(process.version);
+  if (tooOld) {
+    process.stderr.write(`offline-first: ${tooOld}\n`);
+    return 1;
   }
   const command = commands[name];
   if (!command) {

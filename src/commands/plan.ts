@@ -9,7 +9,7 @@ import { planPlacements, type Decision, type Plan } from '../domain/placement/in
 import { objectKey, type KubeObject } from '../kube/objects.js';
 import { formatBytes, formatDuration } from '../domain/units.js';
 import { KubeClient } from '../kube/client.js';
-import { servedOptionalResources } from '../kube/discovery.js';
+import { checkApis, servedOptionalResources } from '../kube/discovery.js';
 import type { KubeVirt, MigrationPolicy, VirtualMachineInstance, VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
 import type { NodeLink } from '../kube/node-link.js';
 import type { Node } from '../kube/node.js';
@@ -41,7 +41,8 @@ function predicted(d: Decision): string {
   if (!p) return '-';
   if (!p.converges) return 'never converges';
   if (!p.completes) return `aborted at ${formatDuration(p.seconds * 1000)}`;
-  return `${formatDuration(p.seconds * 1000)}, ${formatBytes(p.bytes)}`;
+  // Bytes sent in decimal units, as every decision message says them.
+  return `${formatDuration(p.seconds * 1000)}, ${formatBytes(p.bytes, 'decimal')}`;
 }
 
 function countBy<T>(items: readonly T[], key: (t: T) => string): string {
@@ -54,6 +55,7 @@ export async function run(args: readonly string[]): Promise<number> {
   const flags = parseCommandFlags(args, specs, USAGE);
   if (!flags) return 0;
   const client = KubeClient.load(flags.strings.get('kubeconfig'));
+  await checkApis(client);
   const [placements, vmis, migrations, nodes] = await Promise.all([
     client.listAll<OfflineFirstPlacement>(Resources.placement),
     client.listAll<VirtualMachineInstance>(Resources.vmi),

@@ -101,17 +101,18 @@ export async function run(args: readonly string[]): Promise<number> {
   const apiHealth = new ApiHealth((signal) => client.request('GET', '/version', { signal }), {
     onChange: (reachable, error) => log(reachable ? 'API server reachable again' : 'API server unreachable, not ready', error ? { error: String(error) } : undefined),
   });
-  apiHealth.start();
-  // Re-plan only when some VMI's samples changed.
-  onExternalChange = () => operator.replan();
-  prometheus?.start();
-  if (prometheus) log('reading Prometheus', { url: parsed.strings.get('prometheus-url') });
+  // The ports first: one in use ends the command before anything else has started.
   const stopServing = await serveEndpoints(
     { registry: operator.metrics.registry, live: () => true, ready: () => operator.isReady() && apiHealth.isReachable() },
     metricsPort,
     healthPort,
   );
   log('serving', { metricsPort, healthPort, identity });
+  apiHealth.start();
+  // Re-plan only when some VMI's samples changed.
+  onExternalChange = () => operator.replan();
+  prometheus?.start();
+  if (prometheus) log('reading Prometheus', { url: parsed.strings.get('prometheus-url') });
   const stopped = stopSignal();
   await operator.start();
   const signal = await stopped;

@@ -72,6 +72,13 @@ export class KubeClient {
       const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.message;
       throw new Error(`cannot read kubeconfig ${kubeconfigPath ?? '(default locations)'}: ${why}`);
     }
+    // With nothing found, client-node falls back to http://localhost:8080, which fails later with a
+    // message about TLS: say what to do instead.
+    if (!kubeconfigPath && kc.getClusters().every((c) => c.server === 'http://localhost:8080') && !process.env.KUBECONFIG) {
+      throw new Error(
+        'no kubeconfig: pass --kubeconfig FILE, set KUBECONFIG, put one at ~/.kube/config, or run in a pod. To try it locally: npm run cluster -- up, then --kubeconfig .cluster/kubeconfig',
+      );
+    }
     return new KubeClient(kc);
   }
 

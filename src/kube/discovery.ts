@@ -8,8 +8,8 @@ interface ResourceList {
 }
 
 const REQUIRED: readonly [Resource, string][] = [
-  [Resources.vmi, 'KubeVirt is not installed (no virtualmachineinstances.kubevirt.io/v1); install KubeVirt >= 1.6 first'],
-  [Resources.migration, 'KubeVirt is not installed (no virtualmachineinstancemigrations.kubevirt.io/v1); install KubeVirt >= 1.6 first'],
+  [Resources.vmi, 'KubeVirt is not installed (no virtualmachineinstances.kubevirt.io/v1); install KubeVirt >= 1.6 first, or try the local cluster: npm run cluster -- up'],
+  [Resources.migration, 'KubeVirt is not installed (no virtualmachineinstancemigrations.kubevirt.io/v1); install KubeVirt >= 1.6 first, or try the local cluster: npm run cluster -- up'],
   [Resources.placement, 'the OfflineFirstPlacement CRD is not installed; apply crds/ or install the Helm chart'],
 ];
 
@@ -42,3 +42,4 @@ export async function servedOptionalResources(client: KubeClient, resources: rea
   for (const r of resources) if (await serves(client, r, byGroup)) served.add(r.plural);
   return served;
 }
+

@@ -46,7 +46,7 @@ export interface DecisionStatus {
   predicted?: { seconds: number; downtimeMs: number; bytes: number; converges: boolean; dirtyRateConfidence?: string; dirtyRateSource?: string; linkConfidence?: string; linkSource?: string; linkCorrection?: number; migrationPolicy?: string };
   returnNode?: string;
   migration?: string;
-  rejected?: { node: string; reason: string }[];
+  rejected?: { node: string; reason: string; detail?: string }[];
 }
 
 export interface OfflineFirstPlacementStatus {

@@ -23,7 +23,7 @@ export class OperatorMetrics {
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'offline_first_process_' });
+    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'offline_first_' });
     const durations = [5, 15, 30, 60, 120, 300, 600, 1200, 2400, 3600];
     this.migrations = new Counter({ name: 'offline_first_migrations_total', help: 'Migrations created by the operator that ended, by direction (ToClient, Home) and result (Succeeded, Failed, Refused).', labelNames: ['direction', 'result'], registers });
     this.predictedDuration = new Histogram({ name: 'offline_first_migration_predicted_duration_seconds', help: 'Predicted duration of the migrations the operator started.', labelNames: ['direction'], buckets: durations, registers });

@@ -10,10 +10,10 @@ export interface Endpoints {
   ready(): boolean;
 }
 
-function listen(server: Server, port: number, host: string): Promise<Server> {
+function listen(server: Server, port: number, host: string, flag: string): Promise<Server> {
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new Error(err.code === 'EADDRINUSE' ? `port ${port} is already in use` : `cannot listen on ${host}:${port}: ${err.message}`)),
+      reject(new Error(err.code === 'EADDRINUSE' ? `port ${port} is already in use: choose another with ${flag}` : `cannot listen on ${host}:${port} (${flag}): ${err.message}`)),
     );
     server.listen(port, host, () => resolve(server));
   });
@@ -33,8 +33,8 @@ export async function serveEndpoints(e: Endpoints, metricsPort: number, healthPo
     if (ok === undefined) res.writeHead(404).end('not found\n');
     else res.writeHead(ok ? 200 : 503).end(ok ? 'ok\n' : 'not ready\n');
   };
-  const servers = [await listen(createServer(handler(true, sameServer)), metricsPort, host)];
-  if (!sameServer) servers.push(await listen(createServer(handler(false, true)), healthPort, host));
+  const servers = [await listen(createServer(handler(true, sameServer)), metricsPort, host, '--metrics-port')];
+  if (!sameServer) servers.push(await listen(createServer(handler(false, true)), healthPort, host, '--health-port'));
   return async () => {
     for (const s of servers) await new Promise<void>((r) => s.close(() => r()));
   };

@@ -62,15 +62,46 @@ describe('offline-first run', function () {
     }
   });
 
-  it('says that KubeVirt is missing when its CRDs are not installed', async () => {
+  it('says that KubeVirt is missing when its CRDs are not installed, for run and for plan, and how to try it without', async () => {
     const bare = await ControlPlane.start();
     try {
-      const r = spawnSync(process.execPath, [cli, 'run', '--kubeconfig', bare.kubeconfigPath], { encoding: 'utf8', timeout: 30_000 });
-      expect(r.status).to.equal(1);
-      expect(r.stderr.trim().split('\n')).to.have.length(1);
-      expect(r.stderr).to.contain('KubeVirt is not installed');
+      for (const command of ['run', 'plan']) {
+        const r = spawnSync(process.execPath, [cli, command, '--kubeconfig', bare.kubeconfigPath], { encoding: 'utf8', timeout: 30_000 });
+        expect(r.status, command).to.equal(1);
+        expect(r.stderr.trim().split('\n'), command).to.have.length(1);
+        expect(r.stderr, command).to.contain('KubeVirt is not installed').and.to.contain('npm run cluster -- up');
+      }
     } finally {
       await bare.stop();
+    }
+  });
+
+  it('says what to do without a kubeconfig, for run and for plan', () => {
+    const home = mkdtempSync(join(tmpdir(), 'offline-first-nohome-'));
+    try {
+      const { KUBECONFIG: _k, KUBERNETES_SERVICE_HOST: _h, KUBERNETES_SERVICE_PORT: _p, ...rest } = process.env;
+      const env = { ...rest, HOME: home };
+      for (const command of ['run', 'plan']) {
+        const r = spawnSync(process.execPath, [cli, command], { encoding: 'utf8', timeout: 30_000, env });
+        expect(r.status, command).to.equal(1);
+        expect(r.stderr.trim(), command).to.equal(`offline-first ${command}: no kubeconfig: pass --kubeconfig FILE, set KUBECONFIG, put one at ~/.kube/config, or run in a pod. To try it locally: npm run cluster -- up, then --kubeconfig .cluster/kubeconfig`);
+      }
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('names the flag when its port is taken', async () => {
+    const { createServer } = await import('node:net');
+    const taken = createServer();
+    const port = await freePort();
+    await new Promise<void>((r) => taken.listen(port, '0.0.0.0', () => r()));
+    try {
+      const r = spawnSync(process.execPath, [cli, 'run', '--kubeconfig', controlPlane().kubeconfigPath, '--metrics-port', String(port), '--health-port', String(await freePort())], { encoding: 'utf8', timeout: 30_000 });
+      expect(r.status).to.equal(1);
+      expect(r.stderr).to.contain(`port ${port} is already in use: choose another with --metrics-port`);
+    } finally {
+      taken.close();
     }
   });
 

@@ -66,7 +66,7 @@ function decisionStatus(d: Decision, migration: string | undefined): DecisionSta
   }
   if (d.returnNode) s.returnNode = d.returnNode;
   if (migration) s.migration = migration;
-  if (d.rejected.length) s.rejected = d.rejected.slice(0, 5).map((r) => ({ node: r.node, reason: r.reason }));
+  if (d.rejected.length) s.rejected = d.rejected.slice(0, 5).map((r) => ({ node: r.node, reason: r.reason, ...(r.detail ? { detail: r.detail.slice(0, 256) } : {}) }));
   return s;
 }
 

@@ -23,6 +23,18 @@ const kubevirtSchedulable: NodeCheck = (node) =>
 
 export const SCHEDULING_CHECKS: readonly NodeCheck[] = [ready, notLeaving, schedulable, untainted, kubevirtSchedulable];
 
+/** What exactly a node-level rejection is about, where the reason alone does not say: the taints. */
+export function rejectionDetail(node: NodeView, reason: RejectionReason): string | undefined {
+  if (reason === Reasons.NodeTainted) {
+    return node.taints
+      .filter((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute')
+      .map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`)
+      .join(', ');
+  }
+  if (reason === Reasons.KubevirtNotSchedulable) return `label ${NodeLabels.kubevirtSchedulable} is not "true"`;
+  return undefined;
+}
+
 export function firstRejection<T>(checks: readonly ((subject: T) => RejectionReason | undefined)[], subject: T): RejectionReason | undefined {
   for (const check of checks) {
     const reason = check(subject);

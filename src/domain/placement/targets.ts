@@ -10,7 +10,7 @@
 import { benefitParts, sumParts, type BenefitParts } from './benefit.js';
 import { cpuRejection, type CpuRequirement } from './cpu-compatibility.js';
 import { linkRejection, usableBandwidth } from './link.js';
-import { firstRejection, SCHEDULING_CHECKS } from './node-filters.js';
+import { firstRejection, rejectionDetail, SCHEDULING_CHECKS } from './node-filters.js';
 import { Reasons, type RejectionReason } from './reasons.js';
 import type { RejectionCounts } from './rejections.js';
 import type { NodeView, PlacementPolicy, RejectedCandidate } from './types.js';
@@ -41,15 +41,18 @@ export interface CompatibleClients extends ScreenedTargets<ClientTarget> {
 const EXAMPLES_KEPT = 8;
 
 function screen<T>(
-  nodes: Iterable<{ name: string; target?: T; reason?: RejectionReason }>,
+  nodes: Iterable<{ name: string; target?: T; reason?: RejectionReason; node?: NodeView }>,
 ): ScreenedTargets<T> {
   const targets: T[] = [];
   const counts: RejectionCounts = {};
   const examples: RejectedCandidate[] = [];
-  for (const { name, target, reason } of nodes) {
+  for (const { name, target, reason, node } of nodes) {
     if (reason !== undefined) {
       counts[reason] = (counts[reason] ?? 0) + 1;
-      if (examples.length < EXAMPLES_KEPT) examples.push({ node: name, reason });
+      if (examples.length < EXAMPLES_KEPT) {
+        const detail = node && rejectionDetail(node, reason);
+        examples.push({ node: name, reason, ...(detail ? { detail } : {}) });
+      }
     } else if (target !== undefined) {
       targets.push(target);
     }
@@ -92,7 +95,7 @@ export class ClientTargets {
           ? { index, node, usableBandwidthBytesPerSecond: usableBandwidth(node.link!.bandwidthBytesPerSecond, policy), benefitParts: parts }
           : undefined;
       this.byName.set(node.name, target ?? reason!);
-      return { name: node.name, ...(target ? { target } : {}), ...(reason ? { reason } : {}) };
+      return { name: node.name, ...(target ? { target } : {}), ...(reason ? { reason, node } : {}) };
     });
     const screened = screen(entries);
     const targets = [...screened.targets].sort(
@@ -147,7 +150,7 @@ export class HomeTargets {
       homeIndexes.map((index) => {
         const node = nodes[index]!;
         const reason = firstRejection(SCHEDULING_CHECKS, node);
-        return reason === undefined ? { name: node.name, target: { index, node } } : { name: node.name, reason };
+        return reason === undefined ? { name: node.name, target: { index, node } } : { name: node.name, reason, node };
       }),
     );
   }

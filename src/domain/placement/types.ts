@@ -347,6 +347,8 @@ export interface PredictionSummary {
 export interface RejectedCandidate {
   readonly node: string;
   readonly reason: RejectionReason;
+  /** What exactly, where the reason alone does not say (the taints of a NodeTainted node). */
+  readonly detail?: string;
 }
 
 export interface Decision {
