@@ -2,7 +2,7 @@
  * The measured process of bench/cache-memory.ts: an Operator whose memory is read from inside.
  * Run by the parent with `--expose-gc` and an IPC channel; not meant to be started by hand.
  *
- *   argv: <kubeconfig> <resync ms> [+project-vmis]
+ *   argv: <kubeconfig> <resync ms>
  *   -> { type: 'baseline' }  after imports, before any cache
  *   -> { type: 'synced' }    the operator's four informers started and synced (no worker running)
  *   <- { type: 'act', vmis, idleMs }  a placement exists: start the operator, plan, stay idle for idleMs
@@ -11,7 +11,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { KubeClient } from '../src/kube/client.js';
-import type { VirtualMachineInstance } from '../src/kube/kubevirt.js';
 import { Operator } from '../src/operator/operator.js';
 import { durationStats, meanMs } from './operator-stats.js';
 
@@ -99,29 +98,8 @@ async function until(probe: () => boolean, timeoutMs: number, what: string): Pro
   }
 }
 
-/**
- * Experiment (+project-vmis), not what the operator does: keep only the VMI fields the operator reads,
- * as an informer transform could, to show what such a projection would save.
- */
-function projectVmi(v: VirtualMachineInstance): void {
-  const { domain } = v.spec;
-  v.spec = {
-    ...(v.spec.nodeSelector ? { nodeSelector: v.spec.nodeSelector } : {}),
-    domain: { cpu: domain.cpu, memory: domain.memory, resources: domain.resources },
-    volumes: v.spec.volumes?.map((vol) => {
-      const kept: Record<string, unknown> = { name: vol.name };
-      for (const [k, x] of Object.entries(vol)) if (k !== 'name') kept[k] = k === 'hostDisk' || k === 'emptyDisk' ? x : {};
-      return kept as unknown as NonNullable<VirtualMachineInstance['spec']['volumes']>[number];
-    }),
-  };
-  const s = v.status;
-  if (s) v.status = { phase: s.phase, nodeName: s.nodeName, conditions: s.conditions, migrationState: s.migrationState, migrationMethod: s.migrationMethod };
-  delete v.metadata.ownerReferences;
-  delete v.metadata.finalizers;
-}
-
 async function main(): Promise<void> {
-  const [kubeconfig, resync, ...options] = process.argv.slice(2);
+  const [kubeconfig, resync] = process.argv.slice(2);
   if (!kubeconfig || !process.send) throw new Error('started by bench/cache-memory.js only');
   // A parent that went away (Ctrl-C, a crash) took the control plane with it: nothing left to measure.
   let finished = false;
@@ -138,7 +116,6 @@ async function main(): Promise<void> {
       if (/error|fail|refused/i.test(msg)) send({ type: 'log', line: `operator: ${msg} ${JSON.stringify(fields ?? {})}` });
     },
   });
-  if (options.includes('+project-vmis')) op.vmis.addHandler({ onUpsert: projectVmi });
   const informers = [op.placements, op.vmis, op.migrations, op.nodes];
   const started = performance.now();
   for (const inf of informers) inf.start();

@@ -19,6 +19,7 @@ import { LeaderElector } from '../runtime/leader-election.js';
 import { WorkQueue } from '../runtime/workqueue.js';
 import { KubeActuator, type Actuator } from '../actuation/actuator.js';
 import { MigrationFollower } from '../controllers/migration/follower.js';
+import { cachedNode, cachedVmi } from '../observation/cached-fields.js';
 import type { ExternalVmiSource } from '../observation/sources.js';
 import { VmMeasurementReader } from '../observation/vm-measurements.js';
 import { PLAN_KEY, PlacementReconciler } from '../controllers/placement/controller.js';
@@ -68,9 +69,10 @@ export class Operator {
     this.metrics = opts.metrics ?? new OperatorMetrics();
     const onError = (what: string) => (err: unknown) => this.log(`${what} watch error, retrying`, { error: String(err) });
     this.placements = new Informer(client, Resources.placement, { onError: onError('placements') });
-    this.vmis = new Informer(client, Resources.vmi, { onError: onError('vmis') });
+    // VMIs and nodes are most of the cache: keep only the fields the operator reads (cached-fields.ts).
+    this.vmis = new Informer(client, Resources.vmi, { onError: onError('vmis'), transform: cachedVmi });
     this.migrations = new Informer(client, Resources.migration, { onError: onError('migrations') });
-    this.nodes = new Informer(client, Resources.node, { onError: onError('nodes') });
+    this.nodes = new Informer(client, Resources.node, { onError: onError('nodes'), transform: cachedNode });
     this.kubevirts = new Informer(client, Resources.kubevirt, { onError: onError('kubevirts') });
     this.migrationPolicies = new Informer(client, Resources.migrationPolicy, { onError: onError('migrationpolicies') });
     this.namespaces = new Informer(client, Resources.namespace, { onError: onError('namespaces') });

@@ -127,7 +127,7 @@ describe('Informer', () => {
   let deletes: string[];
   let errors: { phase: string; err: unknown }[];
 
-  function start(opts: InformerOptions = {}): Informer<Widget> {
+  function start(opts: InformerOptions<Widget> = {}): Informer<Widget> {
     informer = new Informer<Widget>(api as unknown as KubeClient, widgets, {
       namespace: NS,
       backoff: { initialMs: 1, maxMs: 5 },
@@ -187,6 +187,22 @@ describe('Informer', () => {
     api.put('watched', 2);
     expect(informer.list()).to.have.length(2);
     for (const w of informer.list()) expect(w.metadata).to.not.have.property('managedFields');
+  });
+
+  it('caches and reports what the transform returns for listed, watched and deleted objects, and still follows bookmarks', async () => {
+    const seen: string[] = [];
+    api.put('listed', 1, { quietly: true });
+    start({ transform: (w) => { seen.push(w.metadata.name ?? ''); return { metadata: w.metadata, spec: { size: (w.spec?.size ?? 0) * 100 } }; } });
+    await watchingAgain(1);
+    api.put('watched', 2);
+    const bookmarked = api.bookmark();
+    api.endWatch();
+    await watchingAgain(2);
+    api.remove('watched');
+    expect(api.watches[1]?.resourceVersion).to.equal(bookmarked);
+    expect(sizes()).to.deep.equal({ listed: 100 });
+    expect(upserts).to.deep.equal(['listed@100', 'watched@200']);
+    expect(seen).to.deep.equal(['listed', 'watched', 'watched']);
   });
 
   it('relists on a 410 Expired watch event: objects deleted meanwhile are dropped and reported, changed ones updated', async () => {
