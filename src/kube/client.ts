@@ -166,13 +166,17 @@ export class KubeClient {
   }
 
   /** Lists every page of a collection. */
-  async listAll<T extends KubeObject>(r: Resource, namespace?: string, opts: ListOptions = {}): Promise<KubeList<T>> {
+  /**
+   * Every page of a list. `each` maps every item as its page arrives (an informer's trim), so that
+   * only one page of whole objects is held at a time, not the whole list.
+   */
+  async listAll<T extends KubeObject>(r: Resource, namespace?: string, opts: ListOptions = {}, each?: (item: T) => T): Promise<KubeList<T>> {
     const items: T[] = [];
     let cont: string | undefined;
     let resourceVersion: string | undefined;
     do {
       const page = await this.list<T>(r, namespace, { limit: 500, ...opts, continue: cont });
-      items.push(...page.items);
+      for (const item of page.items) items.push(each ? each(item) : item);
       cont = page.metadata.continue || undefined;
       resourceVersion = page.metadata.resourceVersion;
     } while (cont);

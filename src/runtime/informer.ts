@@ -128,14 +128,16 @@ export class Informer<T extends KubeObject> {
   }
 
   private async relist(): Promise<void> {
-    const list = await this.client.listAll<T>(this.resource, this.opts.namespace, {
-      labelSelector: this.opts.labelSelector,
-      fieldSelector: this.opts.fieldSelector,
-    });
+    // Trimmed page by page: the whole list of untrimmed objects is never held at once.
+    const list = await this.client.listAll<T>(
+      this.resource,
+      this.opts.namespace,
+      { labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector },
+      (item) => this.cached(item),
+    );
     this.relists++;
     const seen = new Set<string>();
-    for (const item of list.items) {
-      const obj = this.cached(item);
+    for (const obj of list.items) {
       const key = objectKey(obj);
       seen.add(key);
       this.upsert(key, obj);

@@ -27,13 +27,13 @@ class FakeApi {
   private resourceVersion = 100;
   private stream: { onEvent: (e: WatchEvent<Widget>) => void; end: () => void; fail: (err: unknown) => void } | undefined;
 
-  async listAll(_r: Resource, _namespace?: string): Promise<KubeList<Widget>> {
+  async listAll(_r: Resource, _namespace?: string, _opts?: unknown, each: (w: Widget) => Widget = (w) => w): Promise<KubeList<Widget>> {
     this.lists++;
     if (this.failLists > 0) {
       this.failLists--;
       throw new KubeApiError('GET', '/widgets', 503, 'ServiceUnavailable', 'try later');
     }
-    const items = [...this.objects.values()].map((o) => structuredClone(o));
+    const items = [...this.objects.values()].map((o) => each(structuredClone(o)));
     return { metadata: { resourceVersion: String(this.resourceVersion) }, items };
   }
 
