@@ -16,6 +16,9 @@ RUN npm run build
 # that brings Node 24 to older machines is a devDependency and is not installed here.
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
+# The V8 heap sized from the container's memory limit, a small young generation (docs/benchmarks.md);
+# the chart sets the same through its nodeOptions value.
+ENV NODE_OPTIONS="--max-old-space-size-percentage=40 --max-semi-space-size=2"
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
