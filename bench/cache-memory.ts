@@ -8,18 +8,19 @@
  *   npm run build && node_modules/.bin/node dist/bench/cache-memory.js [VMIs, default 10000] [variant ...]
  *
  * A variant is one more run of the operator process against the same world, with extra Node flags
- * and environment, e.g. "--max-old-space-size=256" or "MALLOC_ARENA_MAX=2 --max-semi-space-size=4";
- * "+project-vmis" is an experiment: the operator process trims each cached VMI to the fields the
- * operator reads (see cache-child.ts). Without variants the operator runs once, as it ships.
+ * and environment, e.g. "--max-old-space-size=256" or "MALLOC_ARENA_MAX=2 --max-semi-space-size=4".
+ * Without variants the operator runs once, with no flags.
  */
 import { fork } from 'node:child_process';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { ControlPlane } from '../src/controlplane/control-plane.js';
 import type { KubeClient } from '../src/kube/client.js';
 import { isNotFound } from '../src/kube/errors.js';
 import type { OfflineFirstPlacement } from '../src/kube/placement.js';
 import { Resources } from '../src/kube/resources.js';
 import type { ChildMessage, MemoryFigures, ParentMessage } from './cache-child.js';
+import { createMemoryCgroup, parseLimitBytes } from './memory-limit.js';
 import { buildCacheWorld, meanCachedVmiBytes, SERVERS, WORKSTATIONS } from './cache-world.js';
 import { labPlacementSpec, machineLine, NAMESPACE, startPlane, waitFor } from './operator-world.js';
 
@@ -37,32 +38,47 @@ interface Variant {
   label: string;
   nodeFlags: string[];
   env: Record<string, string>;
-  /** Options of bench/cache-child.ts, such as +project-vmis. */
-  childOptions: string[];
+  /** limit=512Mi: the operator process runs in a memory cgroup with this limit, as in a pod. */
+  limitBytes?: number;
 }
 
 function parseVariant(text: string): Variant {
   const tokens = text.split(/\s+/).filter(Boolean);
   const env: Record<string, string> = {};
   const nodeFlags: string[] = [];
-  const childOptions: string[] = [];
+  let limitBytes: number | undefined;
   for (const t of tokens) {
     if (t.startsWith('--')) nodeFlags.push(t);
-    else if (t === '+project-vmis') childOptions.push(t);
+    else if (t.startsWith('limit=')) limitBytes = parseLimitBytes(t.slice('limit='.length));
     else if (/^[A-Z_][A-Z0-9_]*=/.test(t)) env[t.slice(0, t.indexOf('='))] = t.slice(t.indexOf('=') + 1);
-    else throw new Error(`variant "${text}": "${t}" is neither a Node flag (--...), NAME=value nor +project-vmis`);
+    else throw new Error(`variant "${text}": "${t}" is neither a Node flag (--...), limit=SIZE nor NAME=value`);
   }
-  return { label: tokens.length ? tokens.join(' ') : 'no extra flags', nodeFlags, env, childOptions };
+  return { label: tokens.length ? tokens.join(' ') : 'no extra flags', nodeFlags, env, ...(limitBytes ? { limitBytes } : {}) };
+}
+
+/** What `--json` writes per variant, and what `--check` compares (bytes, milliseconds). */
+export interface VariantFigures {
+  variant: string;
+  beforeCacheRss: number;
+  syncMs: number;
+  syncedRss: number;
+  syncedHeapUsed: number;
+  actingPeakRss: number;
+  actingRss: number;
+  meanPlanMs: number;
 }
 
 /** One operator process against the world: informers only, then acting with a placement. */
-async function measure(client: KubeClient, kubeconfigPath: string, vmis: number, variant: Variant): Promise<void> {
+async function measure(client: KubeClient, kubeconfigPath: string, vmis: number, variant: Variant): Promise<VariantFigures> {
   log(`\n== operator process: ${variant.label}`);
   const messages: ChildMessage[] = [];
   let wake: (() => void) | undefined;
-  const child = fork(join(import.meta.dirname, 'cache-child.js'), [kubeconfigPath, String(RESYNC_MS), ...variant.childOptions], {
-    execArgv: ['--expose-gc', ...variant.nodeFlags],
-    env: { ...process.env, ...variant.env },
+  const cgroup = variant.limitBytes ? createMemoryCgroup(variant.limitBytes) : undefined;
+  const nodeArgs = ['--expose-gc', ...variant.nodeFlags];
+  // In a cgroup: a shell moves itself in, then becomes Node (keeping the IPC channel), so V8 starts under the limit.
+  const child = fork(join(import.meta.dirname, 'cache-child.js'), [kubeconfigPath, String(RESYNC_MS)], {
+    ...(cgroup ? { execPath: '/bin/sh', execArgv: ['-c', 'echo $$ > "$OFFLINE_FIRST_BENCH_CGROUP" && exec "$0" "$@"', process.execPath, ...nodeArgs] } : { execArgv: nodeArgs }),
+    env: { ...process.env, ...variant.env, ...(cgroup ? { OFFLINE_FIRST_BENCH_CGROUP: cgroup.procsFile } : {}) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -104,9 +120,21 @@ async function measure(client: KubeClient, kubeconfigPath: string, vmis: number,
     log(`  after forced GC:   ${figures(acting.afterGc)}`);
     tell({ type: 'stop' });
     const code = await exited;
-    if (code !== 0) throw new Error(`the operator process exited with ${code}`);
+    if (code !== 0) throw new Error(`the operator process exited with ${code}${cgroup ? ' (killed at its memory limit?)' : ''}`);
+    return {
+      variant: variant.label,
+      beforeCacheRss: baseline.afterGc.rss,
+      syncMs: synced.syncMs,
+      syncedRss: synced.afterGc.rss,
+      syncedHeapUsed: synced.afterGc.heapUsed,
+      actingPeakRss: Math.max(acting.peakRssWhileActing, acting.memory.rss),
+      actingRss: acting.afterGc.rss,
+      meanPlanMs: acting.meanPlanMs,
+    };
   } finally {
     if (child.exitCode === null) child.kill();
+    await exited;
+    cgroup?.remove();
     await deletePlacement(client);
   }
 }
@@ -129,10 +157,40 @@ async function deletePlacement(client: KubeClient): Promise<void> {
   });
 }
 
+/**
+ * The regression guard (`npm run bench`, a step of `npm test`): fails only on a gross regression
+ * against the figures recorded in bench/recorded/. Memory may grow by half: with the heap capped as in
+ * a pod, two runs of the same code differed by 4 % (157 and 163 MB synced, 180 and 182 MB acting;
+ * without the cap, by a quarter), and resident memory hardly depends on the CPU. A plan may take
+ * five times as long: at 2,000 VMIs the same plan took 23 ms on a quiet 2-core machine and 96 ms on
+ * the same machine with a load average of 5.5, so time catches only a plan gone quadratic (100 times
+ * slower at this size), not a busy or slower machine. The regressions worth stopping (a cache that
+ * keeps whole objects again, a plan that allocates per VM-node pair) cost far more than either margin.
+ */
+function regressions(got: VariantFigures, recorded: VariantFigures): string[] {
+  const found: string[] = [];
+  const memory = (k: 'syncedRss' | 'actingPeakRss') => got[k] > recorded[k] * 1.5 && found.push(`${k} ${mb(got[k])} > 1.5 x recorded ${mb(recorded[k])}`);
+  memory('syncedRss');
+  memory('actingPeakRss');
+  if (got.meanPlanMs > recorded.meanPlanMs * 5) found.push(`meanPlanMs ${got.meanPlanMs.toFixed(0)} > 5 x recorded ${recorded.meanPlanMs.toFixed(0)}`);
+  return found;
+}
+
+function takeFlag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const [, value] = args.splice(i, 2);
+  if (!value) throw new Error(`${name} needs a path`);
+  return value;
+}
+
 async function main(): Promise<void> {
-  const vmis = Number(process.argv[2] ?? 10_000);
+  const args = process.argv.slice(2);
+  const jsonPath = takeFlag(args, '--json');
+  const checkPath = takeFlag(args, '--check');
+  const vmis = Number(args[0] ?? 10_000);
   if (!Number.isInteger(vmis) || vmis < 1) throw new Error('VMIs: a positive integer');
-  const variants = process.argv.slice(3).map(parseVariant);
+  const variants = args.slice(1).map(parseVariant);
   if (variants.length === 0) variants.push(parseVariant(''));
   log(`operator memory benchmark: informer caches of ${vmis} VMIs and ${SERVERS + WORKSTATIONS} nodes (DESIGN.md: under 300 MB resident)`);
   log(machineLine());
@@ -142,8 +200,24 @@ async function main(): Promise<void> {
     plane = up.plane;
     await buildCacheWorld(up.client, vmis, log);
     log(`a VMI as the informer caches it (managedFields dropped): ${((await meanCachedVmiBytes(up.client)) / 1000).toFixed(1)} kB of JSON on average`);
-    for (const v of variants) await measure(up.client, up.plane.kubeconfigPath, vmis, v);
+    const results: VariantFigures[] = [];
+    for (const v of variants) results.push(await measure(up.client, up.plane.kubeconfigPath, vmis, v));
     log(machineLine());
+    if (jsonPath) {
+      mkdirSync(dirname(jsonPath), { recursive: true });
+      writeFileSync(jsonPath, `${JSON.stringify({ benchmark: 'cache-memory', vmis, nodes: SERVERS + WORKSTATIONS, machine: machineLine().replace(/^machine: /, ''), date: new Date().toISOString(), results }, null, 2)}\n`);
+      log(`figures written to ${jsonPath}`);
+    }
+    if (checkPath) {
+      const recorded = JSON.parse(readFileSync(checkPath, 'utf8')) as { vmis: number; results: VariantFigures[] };
+      if (recorded.vmis !== vmis) throw new Error(`${checkPath} records ${recorded.vmis} VMIs, this run had ${vmis}`);
+      const found = results.flatMap((r) => {
+        const ref = recorded.results.find((x) => x.variant === r.variant);
+        return ref ? regressions(r, ref).map((f) => `${r.variant}: ${f}`) : [];
+      });
+      if (found.length) throw new Error(`gross regression against ${checkPath}:\n  ${found.join('\n  ')}`);
+      log(`no gross regression against ${checkPath} (memory within 1.5x, plans within 5x of the recorded figures)`);
+    }
   } finally {
     await plane?.stop();
   }
