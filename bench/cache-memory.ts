@@ -9,9 +9,12 @@
  *
  * A variant is one more run of the operator process against the same world, with extra Node flags
  * and environment, e.g. "--max-old-space-size=256" or "MALLOC_ARENA_MAX=2 --max-semi-space-size=4".
- * Without variants the operator runs once, with no flags.
+ * Without variants the operator runs once as shipped: the chart's nodeOptions and, as root, its
+ * memory limit (a memory cgroup, as in a pod).
  */
 import { fork } from 'node:child_process';
+import * as yaml from 'js-yaml';
+import { projectRoot } from '../src/controlplane/tools.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ControlPlane } from '../src/controlplane/control-plane.js';
@@ -54,6 +57,19 @@ function parseVariant(text: string): Variant {
     else throw new Error(`variant "${text}": "${t}" is neither a Node flag (--...), limit=SIZE nor NAME=value`);
   }
   return { label: tokens.length ? tokens.join(' ') : 'no extra flags', nodeFlags, env, ...(limitBytes ? { limitBytes } : {}) };
+}
+
+/**
+ * The operator as shipped: the chart's default nodeOptions (the image sets the same heap flags) and,
+ * when this runs as root and can make a memory cgroup, the chart's default memory limit — Node sizes
+ * its heap from the limit, as in a pod.
+ */
+function shippedVariant(): string {
+  const values = yaml.load(readFileSync(join(projectRoot, 'charts', 'offline-first', 'values.yaml'), 'utf8')) as { nodeOptions?: string; resources?: { limits?: { memory?: string } } };
+  const limit = values.resources?.limits?.memory;
+  const inPod = limit && process.getuid?.() === 0 ? `limit=${limit} ` : '';
+  if (!inPod) log('not root: the operator runs without the chart\'s memory limit (its heap then sizes from the machine)');
+  return `${inPod}${values.nodeOptions ?? ''}`;
 }
 
 /** What `--json` writes per variant, and what `--check` compares (bytes, milliseconds). */
@@ -191,7 +207,7 @@ async function main(): Promise<void> {
   const vmis = Number(args[0] ?? 10_000);
   if (!Number.isInteger(vmis) || vmis < 1) throw new Error('VMIs: a positive integer');
   const variants = args.slice(1).map(parseVariant);
-  if (variants.length === 0) variants.push(parseVariant(''));
+  if (variants.length === 0) variants.push(parseVariant(shippedVariant()));
   log(`operator memory benchmark: informer caches of ${vmis} VMIs and ${SERVERS + WORKSTATIONS} nodes (DESIGN.md: under 300 MB resident)`);
   log(machineLine());
   let plane: ControlPlane | undefined;
