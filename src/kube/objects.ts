@@ -63,6 +63,11 @@ export function objectKey(o: KubeObject): string {
   return ns ? `${ns}/${o.metadata.name ?? ''}` : (o.metadata.name ?? '');
 }
 
+/** Oldest first by creationTimestamp, then by namespace/name: a deterministic order for "the older one". */
+export function byCreation(a: KubeObject, b: KubeObject): number {
+  return (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || objectKey(a).localeCompare(objectKey(b));
+}
+
 export function splitKey(key: string): { namespace?: string; name: string } {
   const i = key.indexOf('/');
   return i < 0 ? { name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };

@@ -10,7 +10,7 @@ import { departureFromNode, LEAVING_TAINT, linkFromAnnotations } from './annotat
 import { SettingsResolver, type EffectiveMigrationSettings, type KubevirtMigrationConfig, type KubevirtMigrationPolicy } from '../domain/migration/kubevirt-settings.js';
 import { vmiCondition, type KubeVirt, type MigrationPolicy, type VirtualMachineInstance, type VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
 import { isNodeReady, type Node } from '../kube/node.js';
-import { objectKey } from '../kube/objects.js';
+import { byCreation, objectKey } from '../kube/objects.js';
 import { PlacementLabels, type OfflineFirstPlacement } from '../kube/placement.js';
 import { matchesSelector } from '../kube/selectors.js';
 import { diskFacts } from './disks.js';
@@ -131,9 +131,7 @@ export function gather(o: Observed): Gathered {
   const inputErrors: InputProblem[] = [];
   const placements = new Map<string, { object: OfflineFirstPlacement; policy: PlacementPolicy }>();
   // Oldest first, so that a VM selected by two placements belongs to the older one.
-  const ordered = [...o.placements].sort(
-    (a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || objectKey(a).localeCompare(objectKey(b)),
-  );
+  const ordered = [...o.placements].sort(byCreation);
   for (const p of ordered) {
     if (p.metadata.deletionTimestamp) continue;
     const r = placementPolicy(p);

@@ -7,6 +7,7 @@
 import type { KubevirtMigrationConfig, KubevirtMigrationPolicy } from '../domain/migration/kubevirt-settings.js';
 import { parseBytes } from '../domain/units.js';
 import type { KubeVirt, MigrationPolicy } from '../kube/kubevirt.js';
+import { byCreation } from '../kube/objects.js';
 
 export interface Parsed<T> {
   readonly value: T;
@@ -68,7 +69,7 @@ const CLUSTER_FIELDS: Record<string, [string, Reader]> = {
 export function activeKubevirt(kubevirts: readonly KubeVirt[]): KubeVirt | undefined {
   return kubevirts
     .filter((k) => !k.metadata.deletionTimestamp)
-    .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))[0];
+    .sort(byCreation)[0];
 }
 
 /** The KubeVirt resource's spec.configuration.migrations. */

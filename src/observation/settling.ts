@@ -10,6 +10,7 @@
  * planned again.
  */
 import { isMigrationFinal, type VirtualMachineInstance, type VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
+import { byCreation } from '../kube/objects.js';
 
 /** Past this, a VMI that never showed the target is not waited for (it was replaced or the data is odd). */
 export const SETTLE_LIMIT_MS = 2 * 60_000;
@@ -23,7 +24,7 @@ export function openOrSettling(
   for (const m of migrations) {
     const key = `${m.metadata.namespace}/${m.spec.vmiName}`;
     const seen = newest.get(key);
-    if (!seen || order(m, seen) > 0) newest.set(key, m);
+    if (!seen || byCreation(m, seen) > 0) newest.set(key, m);
   }
   return migrations.filter((m) => {
     if (!isMigrationFinal(m)) return true;
@@ -42,8 +43,4 @@ function isSettling(m: VirtualMachineInstanceMigration, vmi: VirtualMachineInsta
   if (Number.isFinite(created) && Number.isFinite(migrated) && created > migrated) return false;
   const ended = Date.parse(m.status.migrationState?.endTimestamp ?? m.status.phaseTransitionTimestamps?.at(-1)?.phaseTransitionTimestamp ?? '');
   return !Number.isFinite(ended) || nowMs - ended < SETTLE_LIMIT_MS;
-}
-
-function order(a: VirtualMachineInstanceMigration, b: VirtualMachineInstanceMigration): number {
-  return (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '');
 }

@@ -21,7 +21,7 @@ import type { KubeClient } from '../../kube/client.js';
 import { isNotFound } from '../../kube/errors.js';
 import { KubevirtLabels, isMigrationFinal, type KubeVirt, type MigrationPhase, type MigrationPolicy, type MigrationState, type VirtualMachineInstance, type VirtualMachineInstanceMigration } from '../../kube/kubevirt.js';
 import { isNodeReady, type Node } from '../../kube/node.js';
-import { objectKey } from '../../kube/objects.js';
+import { byCreation, objectKey } from '../../kube/objects.js';
 import { Resources } from '../../kube/resources.js';
 import { Controller } from '../../runtime/controller.js';
 import { Informer } from '../../runtime/informer.js';
@@ -383,7 +383,7 @@ export class SimulatedMigrationController {
     const finished = this.migrations
       .list()
       .filter((x) => x.metadata.namespace === just.metadata.namespace && x.spec.vmiName === just.spec.vmiName && !x.metadata.deletionTimestamp && (isMigrationFinal(x) || x.metadata.uid === just.metadata.uid))
-      .sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '') || (b.metadata.name ?? '').localeCompare(a.metadata.name ?? ''));
+      .sort((a, b) => byCreation(b, a));
     for (const old of finished.slice(FINISHED_MIGRATIONS_KEPT)) {
       try {
         await this.client.delete(Resources.migration, old.metadata.namespace, old.metadata.name!);
