@@ -20,6 +20,7 @@ export class OperatorMetrics {
   readonly planDuration: Histogram;
   readonly inputErrors: Gauge;
   readonly hungMigrations: Gauge<'placement'>;
+  readonly watchEvents: Counter<'resource' | 'effect'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -41,6 +42,7 @@ export class OperatorMetrics {
     this.leader = new Gauge({ name: 'offline_first_leader', help: '1 while this replica holds the leader Lease.', registers });
     this.planDuration = new Histogram({ name: 'offline_first_plan_duration_seconds', help: 'Time to compute one plan over all placements.', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2], registers });
     this.inputErrors = new Gauge({ name: 'offline_first_input_errors', help: 'Input values (annotations, node and VM fields) the last plan could not use.', registers });
+    this.watchEvents = new Counter({ name: 'offline_first_watch_events_total', help: 'Watch events by resource and effect: plan (something the planner reads changed), deferred (a link refreshed with about the same values; read at the next periodic re-plan), ignored (nothing the planner reads changed).', labelNames: ['resource', 'effect'], registers });
     this.hungMigrations = new Gauge({ name: 'offline_first_migrations_hung', help: 'Open migrations of the operator stuck before Running or running past both their prediction and KubeVirt\'s budget, by placement.', labelNames: ['placement'], registers });
   }
 }

@@ -9,9 +9,14 @@
  *   selectors, bindings, links and measurements; uid, resourceVersion for migrations and Events);
  * - VMI spec.domain.{cpu, memory, resources} (footprint, model input, CPU compatibility), and each
  *   volume's name and kind, with emptyDisk and hostDisk whole (disks.ts reads capacity and shared);
- * - VMI status.{phase, nodeName, conditions, migrationMethod} and the migrationState fields of
- *   `MigrationState` (history, settling, in-flight migrations);
- * - Node spec.{unschedulable, taints}, status.allocatable and the Ready condition.
+ * - VMI status.{phase, nodeName, migrationMethod}, the LiveMigratable condition and the
+ *   migrationState fields of `MigrationState` (history, settling, in-flight migrations);
+ * - Node spec.{unschedulable, taints}, status.allocatable, the Ready condition, and of the node's
+ *   annotations only the project's own (`*offline-first.io/...`: link, leaving, departure).
+ * Conditions keep type, status, reason and message: not the heartbeat and probe times kubelet and
+ * virt-handler rewrite on every report. A kubelet heartbeat, virt-handler's `kubevirt.io/heartbeat`
+ * annotation or a new guest-agent reading then leaves the cached object as it was, and the
+ * operator sees that nothing it reads changed (plan-triggers.ts).
  * test/unit/observation/cached-fields.test.ts holds this list to what `gather` reads: a plan from
  * trimmed objects equals a plan from full ones. A new field read must be added here.
  */
@@ -30,6 +35,23 @@ const MIGRATION_STATE_FIELDS = [
 function cachedMetadata({ managedFields: _m, ownerReferences: _o, finalizers: _f, ...kept }: ObjectMeta): ObjectMeta {
   return kept;
 }
+
+/** The project's own annotations (link.offline-first.io/..., offline-first.io/...): all the operator reads of a node's. */
+function ownAnnotations(annotations: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!annotations) return undefined;
+  const kept = Object.entries(annotations).filter(([k]) => /^(?:[^/]+\.)?offline-first\.io\//.test(k));
+  return Object.fromEntries(kept);
+}
+
+type Condition = { type: string; status: string; reason?: string; message?: string };
+
+/** The conditions of these types, without the times their reporter rewrites on every heartbeat. */
+function conditionsOf<C extends Condition>(conditions: readonly C[] | undefined, types: ReadonlySet<string>): C[] | undefined {
+  return conditions?.filter((c) => types.has(c.type)).map((c) => defined({ type: c.type, status: c.status, reason: c.reason, message: c.message }) as C);
+}
+
+const VMI_CONDITIONS_READ: ReadonlySet<string> = new Set(['LiveMigratable']);
+const NODE_CONDITIONS_READ: ReadonlySet<string> = new Set(['Ready']);
 
 function defined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
@@ -64,7 +86,7 @@ export function cachedVmi(vmi: VirtualMachineInstance): VirtualMachineInstance {
           status: defined({
             phase: s.phase,
             nodeName: s.nodeName,
-            conditions: s.conditions,
+            conditions: conditionsOf(s.conditions, VMI_CONDITIONS_READ),
             migrationMethod: s.migrationMethod,
             migrationState: s.migrationState ? cachedMigrationState(s.migrationState) : undefined,
           }),
@@ -74,11 +96,12 @@ export function cachedVmi(vmi: VirtualMachineInstance): VirtualMachineInstance {
 }
 
 export function cachedNode(node: Node): Node {
-  const ready = node.status?.conditions?.filter((c) => c.type === 'Ready');
+  const ready = conditionsOf(node.status?.conditions, NODE_CONDITIONS_READ);
+  const metadata = cachedMetadata(node.metadata);
   return {
     ...(node.apiVersion ? { apiVersion: node.apiVersion } : {}),
     ...(node.kind ? { kind: node.kind } : {}),
-    metadata: cachedMetadata(node.metadata),
+    metadata: node.metadata.annotations ? { ...metadata, annotations: ownAnnotations(node.metadata.annotations) } : metadata,
     ...(node.spec ? { spec: defined({ unschedulable: node.spec.unschedulable, taints: node.spec.taints }) } : {}),
     ...(node.status ? { status: defined({ allocatable: node.status.allocatable, conditions: ready }) } : {}),
   };

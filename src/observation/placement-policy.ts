@@ -11,6 +11,8 @@ import { objectKey } from '../kube/objects.js';
 export type PolicyResult = { policy: PlacementPolicy } | { error: string };
 
 const DEFAULT_DOWNTIME_LIMIT_MS = 300;
+/** spec.linkMaxAge when unset. */
+export const DEFAULT_LINK_MAX_AGE = '10m';
 
 export function placementPolicy(p: OfflineFirstPlacement): PolicyResult {
   const s = p.spec;
@@ -57,7 +59,7 @@ export function placementPolicy(p: OfflineFirstPlacement): PolicyResult {
         completionTimeoutPerGiB: m.completionTimeoutPerGiB ?? 150,
         progressTimeoutSeconds: m.progressTimeout ?? 150,
       },
-      linkMaxAgeSeconds: parseDuration(s.linkMaxAge ?? '10m', 'spec.linkMaxAge') / 1000,
+      linkMaxAgeSeconds: parseDuration(s.linkMaxAge ?? DEFAULT_LINK_MAX_AGE, 'spec.linkMaxAge') / 1000,
       ...(s.clientBinding ? { clientBinding: s.clientBinding } : {}),
       ...(s.linkClasses?.length ? { linkClasses: s.linkClasses.map((c) => c.name) } : {}),
     };

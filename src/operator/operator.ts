@@ -23,6 +23,8 @@ import { cachedNode, cachedVmi } from '../observation/cached-fields.js';
 import type { ExternalVmiSource } from '../observation/sources.js';
 import { VmMeasurementReader } from '../observation/vm-measurements.js';
 import { PLAN_KEY, PlacementReconciler } from '../controllers/placement/controller.js';
+import { linkFreshForMs, nodeLinkTrigger, nodeTrigger, objectTrigger, placementTrigger, type PlanTrigger, type TriggerContext } from '../observation/plan-triggers.js';
+import { planDelayMs, type LastPlan, type PacingOptions } from '../runtime/plan-pacing.js';
 
 export interface OperatorOptions {
   /** Unique per replica; the Lease holder identity and the Events' reportingInstance. */
@@ -31,6 +33,8 @@ export interface OperatorOptions {
   leaderElection?: { namespace: string; name?: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
   /** Re-plan at least this often (default 30 s). */
   resyncMs?: number;
+  /** How events are coalesced into plans (plan-pacing.ts; default DEFAULT_PACING). */
+  pacing?: PacingOptions;
   /** Real seconds per second reported by migrations (for a simulated KubeVirt with scaled time). */
   timeScale?: number;
   metrics?: OperatorMetrics;
@@ -58,6 +62,7 @@ export class Operator {
   private readonly follower: MigrationFollower;
   private readonly elector: LeaderElector | undefined;
   private term: { planner: Controller; follower: Controller } | undefined;
+  private lastPlan: LastPlan | undefined;
   private leading: Promise<unknown> | undefined;
   private synced = false;
   private stopped = false;
@@ -99,16 +104,24 @@ export class Operator {
       migrationPoliciesServed: () => this.migrationPolicies.hasSynced(),
     });
     this.follower = new MigrationFollower(actuator, this.migrations, this.vmis, this.placements, this.metrics, opts.timeScale ?? 1);
-    const replan = () => this.term?.planner.queue.add(PLAN_KEY);
-    for (const inf of [this.placements, this.vmis, this.nodes, this.kubevirts, this.migrationPolicies, this.namespaces, this.nodeLinks] as Informer<never>[]) {
-      inf.addHandler({ onUpsert: replan, onDelete: replan });
-    }
-    this.migrations.addHandler({
-      onUpsert: (m) => {
-        replan();
-        if (m.metadata.labels?.[PlacementLabels.placement]) this.term?.follower.queue.add(objectKey(m));
-      },
-      onDelete: replan,
+    // Each event is weighed (plan-triggers.ts): most of a live cluster's churn changes nothing the
+    // planner reads, and what does is coalesced into paced plans (plan-pacing.ts).
+    const context = (): TriggerContext => ({ nowMs: Date.now(), linkFreshForMs: linkFreshForMs(this.placements.list()) });
+    const weigh = <T extends KubeObject>(inf: Informer<T>, trigger: (old: T | undefined, next: T) => PlanTrigger, also?: (obj: T) => void) =>
+      inf.addHandler({
+        onUpsert: (obj, old) => {
+          this.observed(inf.resource.plural, trigger(old, obj));
+          also?.(obj);
+        },
+        onDelete: () => this.observed(inf.resource.plural, 'plan'),
+      });
+    weigh(this.placements, placementTrigger);
+    weigh(this.vmis, objectTrigger);
+    weigh(this.nodes, (old, next) => nodeTrigger(old, next, context()));
+    weigh(this.nodeLinks, (old, next) => nodeLinkTrigger(old, next, context()));
+    for (const inf of [this.kubevirts, this.migrationPolicies, this.namespaces] as Informer<KubeObject>[]) weigh(inf, objectTrigger);
+    weigh(this.migrations, objectTrigger, (m) => {
+      if (m.metadata.labels?.[PlacementLabels.placement]) this.term?.follower.queue.add(objectKey(m));
     });
     if (opts.leaderElection) {
       this.elector = new LeaderElector(client, {
@@ -120,6 +133,27 @@ export class Operator {
         retryPeriodMs: opts.leaderElection.retryPeriodMs,
         onError: (err, phase) => this.log(`leader election ${phase} error`, { error: String(err) }),
       });
+    }
+  }
+
+  /** Counts a watch event by what it does, and asks for a plan when it should start one. */
+  private observed(resource: string, effect: PlanTrigger): void {
+    this.metrics.watchEvents.inc({ resource, effect });
+    if (effect === 'plan') this.requestPlan();
+  }
+
+  private requestPlan(): void {
+    this.term?.planner.queue.addAfter(PLAN_KEY, planDelayMs(performance.now(), this.lastPlan, this.opts.pacing));
+  }
+
+  /** One plan over all placements, timed for the pacing of the next. */
+  private async plan(): Promise<{ requeueAfterMs: number }> {
+    const startedMs = performance.now();
+    this.lastPlan = { startedMs, durationMs: this.lastPlan?.durationMs ?? 0 };
+    try {
+      return await this.reconciler.reconcile();
+    } finally {
+      this.lastPlan = { startedMs, durationMs: performance.now() - startedMs };
     }
   }
 
@@ -180,7 +214,7 @@ export class Operator {
     });
     const planQueue = new WorkQueue('placement', { initialMs: 100, maxMs: 60_000 }, (d) => this.metrics.queueDepth.set({ queue: 'placement' }, d));
     const followQueue = new WorkQueue('migration', { initialMs: 100, maxMs: 60_000 }, (d) => this.metrics.queueDepth.set({ queue: 'migration' }, d));
-    const planner = new Controller('placement', planQueue, () => this.reconciler.reconcile(), hooks('placement'));
+    const planner = new Controller('placement', planQueue, () => this.plan(), hooks('placement'));
     const follower = new Controller('migration', followQueue, (key) => this.follower.reconcile(key), hooks('migration'));
     this.term = { planner, follower };
     planner.start(1);
@@ -199,9 +233,9 @@ export class Operator {
     this.metrics.inputErrors.set(0);
   }
 
-  /** Re-plan now: something the planner reads outside the caches (an external source) changed. */
+  /** Re-plan soon: something the planner reads outside the caches (an external source) changed. */
   replan(): void {
-    this.term?.planner.queue.add(PLAN_KEY);
+    this.requestPlan();
   }
 
   isReady(): boolean {

@@ -44,8 +44,12 @@ describe('the operator learns from finished migrations', function () {
     // Each migration records what its prediction used. The first was predicted from the link as
     // measured and ran about twice as long; the later ones, predicted with the correction, about
     // twice as long as the first's prediction, run about as predicted.
-    const moves = (await w.migrations())
-      .filter((m) => m.status?.phase === 'Succeeded')
+    // KubeVirt writes the VMI and the migration separately: the last migration may show Succeeded just after its VMI moved.
+    const succeeded = await eventually('every move Succeeded', async () => {
+      const done = (await w.migrations()).filter((m) => m.status?.phase === 'Succeeded');
+      return done.length >= names.length ? done : undefined;
+    });
+    const moves = succeeded
       .sort((a, b) => Number(a.metadata.annotations?.[PlacementAnnotations.attempt]) - Number(b.metadata.annotations?.[PlacementAnnotations.attempt]) || (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''));
     expect(moves).to.have.length(names.length);
     const facts = await Promise.all(
