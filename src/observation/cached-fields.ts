@@ -9,8 +9,8 @@
  *   selectors, bindings, links and measurements; uid, resourceVersion for migrations and Events);
  * - VMI spec.domain.{cpu, memory, resources} (footprint, model input, CPU compatibility), and each
  *   volume's name and kind, with emptyDisk and hostDisk whole (disks.ts reads capacity and shared);
- * - VMI status.{phase, nodeName, migrationMethod}, the LiveMigratable condition and the
- *   migrationState fields of `MigrationState` (history, settling, in-flight migrations);
+ * - VMI status.{phase, nodeName, migrationMethod}, the LiveMigratable condition and of its
+ *   migrationState the migration's uid, ends, times and outcome (history, settling, in-flight);
  * - Node spec.{unschedulable, taints}, status.allocatable, the Ready condition, and of the node's
  *   annotations only the project's own (`*offline-first.io/...`: link, leaving, departure).
  * Conditions keep type, status, reason and message: not the heartbeat and probe times kubelet and
@@ -27,9 +27,9 @@ import type { ObjectMeta } from '../kube/objects.js';
 /** Volume sources whose content disks.ts reads; for the others only their presence (the kind) matters. */
 const VOLUME_SOURCES_READ: ReadonlySet<string> = new Set(['emptyDisk', 'hostDisk']);
 
+/** What history.ts, settling.ts and gather read of a VMI's migrationState (not the pods, ports and mode virt-handler rewrites as the migration runs). */
 const MIGRATION_STATE_FIELDS = [
-  'startTimestamp', 'endTimestamp', 'targetNode', 'targetPod', 'sourceNode', 'sourcePod', 'completed', 'failed',
-  'abortRequested', 'abortStatus', 'failureReason', 'migrationUid', 'mode', 'targetNodeDomainDetected', 'migrationPolicyName',
+  'migrationUid', 'sourceNode', 'targetNode', 'startTimestamp', 'endTimestamp', 'completed', 'failed',
 ] as const satisfies readonly (keyof MigrationState)[];
 
 function cachedMetadata({ managedFields: _m, ownerReferences: _o, finalizers: _f, ...kept }: ObjectMeta): ObjectMeta {

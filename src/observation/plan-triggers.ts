@@ -16,6 +16,7 @@
  * Pure: the caller passes the time and the shortest link freshness of all placements.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { isMigrationFinal, type VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
 import type { NodeLink } from '../kube/node-link.js';
 import type { Node } from '../kube/node.js';
 import type { KubeObject } from '../kube/objects.js';
@@ -51,6 +52,31 @@ export function sameForPlanner(old: KubeObject, next: KubeObject): boolean {
 /** Any object the planner reads whole (VMIs and nodes as cached, migrations, policies, namespaces). */
 export function objectTrigger(old: KubeObject | undefined, next: KubeObject): PlanTrigger {
   return old && sameForPlanner(old, next) ? 'ignored' : 'plan';
+}
+
+const TIMED_PHASES: ReadonlySet<string> = new Set(['Running', 'Succeeded', 'Failed']);
+
+/**
+ * A migration as the planner reads it (settling.ts, history.ts, link-learning.ts): open or how it
+ * ended, its ends, the times of its run, its labels and annotations. Not the steps in between
+ * (Scheduling, Scheduled, PreparingTarget, TargetReady), each of which KubeVirt reports: an open
+ * migration holds its slots whatever its step, and a hang is found by the periodic re-plan.
+ */
+function migrationAsRead(m: VirtualMachineInstanceMigration) {
+  const s = m.status;
+  const state = s?.migrationState;
+  return {
+    metadata: m.metadata,
+    spec: m.spec,
+    ended: isMigrationFinal(m) ? s?.phase : undefined,
+    times: s?.phaseTransitionTimestamps?.filter((p) => TIMED_PHASES.has(p.phase)),
+    state: state && [state.sourceNode, state.targetNode, state.startTimestamp, state.endTimestamp, state.failureReason],
+  };
+}
+
+export function migrationTrigger(old: VirtualMachineInstanceMigration | undefined, next: VirtualMachineInstanceMigration): PlanTrigger {
+  if (!old) return 'plan';
+  return sameForPlanner(migrationAsRead(old), migrationAsRead(next)) ? 'ignored' : 'plan';
 }
 
 /** A placement: its status is the operator's own output, written after each plan. */

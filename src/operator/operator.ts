@@ -23,7 +23,7 @@ import { cachedNode, cachedVmi } from '../observation/cached-fields.js';
 import type { ExternalVmiSource } from '../observation/sources.js';
 import { VmMeasurementReader } from '../observation/vm-measurements.js';
 import { PLAN_KEY, PlacementReconciler } from '../controllers/placement/controller.js';
-import { linkFreshForMs, nodeLinkTrigger, nodeTrigger, objectTrigger, placementTrigger, type PlanTrigger, type TriggerContext } from '../observation/plan-triggers.js';
+import { linkFreshForMs, migrationTrigger, nodeLinkTrigger, nodeTrigger, objectTrigger, placementTrigger, type PlanTrigger, type TriggerContext } from '../observation/plan-triggers.js';
 import { planDelayMs, type LastPlan, type PacingOptions } from '../runtime/plan-pacing.js';
 
 export interface OperatorOptions {
@@ -120,7 +120,7 @@ export class Operator {
     weigh(this.nodes, (old, next) => nodeTrigger(old, next, context()));
     weigh(this.nodeLinks, (old, next) => nodeLinkTrigger(old, next, context()));
     for (const inf of [this.kubevirts, this.migrationPolicies, this.namespaces] as Informer<KubeObject>[]) weigh(inf, objectTrigger);
-    weigh(this.migrations, objectTrigger, (m) => {
+    weigh(this.migrations, migrationTrigger, (m) => {
       if (m.metadata.labels?.[PlacementLabels.placement]) this.term?.follower.queue.add(objectKey(m));
     });
     if (opts.leaderElection) {

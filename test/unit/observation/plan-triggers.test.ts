@@ -9,7 +9,7 @@ import type { NodeLink } from '../../../src/kube/node-link.js';
 import type { Node } from '../../../src/kube/node.js';
 import { Annotations } from '../../../src/observation/annotations.js';
 import { cachedNode, cachedVmi } from '../../../src/observation/cached-fields.js';
-import { linkFreshForMs, nodeLinkTrigger, nodeTrigger, objectTrigger, placementTrigger, type PlanTrigger, type TriggerContext } from '../../../src/observation/plan-triggers.js';
+import { linkFreshForMs, migrationTrigger, nodeLinkTrigger, nodeTrigger, objectTrigger, placementTrigger, type PlanTrigger, type TriggerContext } from '../../../src/observation/plan-triggers.js';
 import { clientWorkstation } from '../../../src/sim/fixtures/nodes.js';
 import { vmiFromFixture } from '../../../src/sim/fixtures/vmis.js';
 import { placement } from './fixtures.js';
@@ -91,11 +91,39 @@ describe('plan triggers', () => {
     }
   });
 
-  it('a migration plans on any change but its resourceVersion', () => {
-    const m: VirtualMachineInstanceMigration = { metadata: { name: 'm', namespace: 'lab', resourceVersion: '1' }, spec: { vmiName: 'vm-1' }, status: { phase: 'Scheduling' } };
-    expect(objectTrigger(m, { ...m, metadata: { ...m.metadata, resourceVersion: '2' } })).to.equal('ignored');
-    expect(objectTrigger(m, { ...m, status: { phase: 'Running' } } as VirtualMachineInstanceMigration)).to.equal('plan');
-    expect(objectTrigger(undefined, m)).to.equal('plan');
+  describe('a migration', () => {
+    const base: VirtualMachineInstanceMigration = {
+      apiVersion: 'kubevirt.io/v1',
+      kind: 'VirtualMachineInstanceMigration',
+      metadata: { name: 'm', namespace: 'lab', resourceVersion: '1', creationTimestamp: ago(60) },
+      spec: { vmiName: 'vm-1' },
+      status: { phase: 'Scheduling', phaseTransitionTimestamps: [{ phase: 'Pending', phaseTransitionTimestamp: ago(60) }, { phase: 'Scheduling', phaseTransitionTimestamp: ago(59) }] },
+    };
+    const step = (phase: string, state: Record<string, unknown> = {}, rv = '2'): VirtualMachineInstanceMigration => ({
+      ...base,
+      metadata: { ...base.metadata, resourceVersion: rv },
+      status: { phase, phaseTransitionTimestamps: [...base.status!.phaseTransitionTimestamps!, { phase, phaseTransitionTimestamp: ago(30) }], migrationState: { sourceNode: 'home-1', targetNode: 'pc-1', ...state } },
+    } as VirtualMachineInstanceMigration);
+    const cases: [string, VirtualMachineInstanceMigration, VirtualMachineInstanceMigration, PlanTrigger][] = [
+      ['its resourceVersion only', base, { ...base, metadata: { ...base.metadata, resourceVersion: '2' } }, 'ignored'],
+      ['one step to another before it runs (the target known already)', step('Scheduled'), step('PreparingTarget', { targetPod: 'virt-launcher-x' }, '3'), 'ignored'],
+      ['its target becomes known', base, step('Scheduled'), 'plan'],
+      ['it starts running', step('TargetReady'), step('Running', { startTimestamp: ago(30) }, '3'), 'plan'],
+      ['it ends', step('Running', { startTimestamp: ago(30) }), step('Succeeded', { startTimestamp: ago(30), endTimestamp: ago(0) }, '3'), 'plan'],
+      ['it is being deleted (an abort)', step('Running'), { ...step('Running', {}, '3'), metadata: { ...base.metadata, resourceVersion: '3', deletionTimestamp: ago(0) } }, 'plan'],
+      ['an annotation (the follower records the actual seconds)', base, { ...base, metadata: { ...base.metadata, annotations: { 'placement.offline-first.io/actual-seconds': '42' } } }, 'plan'],
+    ];
+    for (const [name, old, next, want] of cases) {
+      it(`${name}: ${want}`, () => expect(migrationTrigger(old, next)).to.equal(want));
+    }
+    it('a new one plans', () => expect(migrationTrigger(undefined, base)).to.equal('plan'));
+  });
+
+  it('namespaces, policies and the KubeVirt resource plan on any change but their resourceVersion', () => {
+    const ns = { metadata: { name: 'lab', resourceVersion: '1', labels: { a: 'b' } } };
+    expect(objectTrigger(ns, { ...ns, metadata: { ...ns.metadata, resourceVersion: '2' } })).to.equal('ignored');
+    expect(objectTrigger(ns, { metadata: { ...ns.metadata, labels: { a: 'c' } } })).to.equal('plan');
+    expect(objectTrigger(undefined, ns)).to.equal('plan');
   });
 
   it('a placement plans on its spec and metadata, not on the status the operator wrote', () => {
