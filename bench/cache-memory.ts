@@ -12,18 +12,15 @@
  * Without variants the operator runs once as shipped: the chart's nodeOptions and, as root, its
  * memory limit (a memory cgroup, as in a pod).
  */
-import { fork } from 'node:child_process';
-import * as yaml from 'js-yaml';
-import { projectRoot } from '../src/controlplane/tools.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { ControlPlane } from '../src/controlplane/control-plane.js';
 import type { KubeClient } from '../src/kube/client.js';
 import { isNotFound } from '../src/kube/errors.js';
 import type { OfflineFirstPlacement } from '../src/kube/placement.js';
 import { Resources } from '../src/kube/resources.js';
 import type { ChildMessage, MemoryFigures, ParentMessage } from './cache-child.js';
-import { createMemoryCgroup, parseLimitBytes } from './memory-limit.js';
+import { OperatorProcess, parseVariant, shippedVariant, type Variant } from './operator-process.js';
 import { buildCacheWorld, meanCachedVmiBytes, SERVERS, WORKSTATIONS } from './cache-world.js';
 import { labPlacementSpec, machineLine, NAMESPACE, startPlane, waitFor } from './operator-world.js';
 
@@ -36,41 +33,6 @@ const log = (line: string): void => void process.stdout.write(`${line}\n`);
 const mb = (bytes: number): string => `${(bytes / MB).toFixed(0)} MB`;
 const figures = (m: MemoryFigures): string =>
   `RSS ${mb(m.rss)} (anonymous ${mb(m.anonymousRss)}; heap used ${mb(m.heapUsed)} of ${mb(m.heapTotal)}, external ${mb(m.external)}, array buffers ${mb(m.arrayBuffers)}); peak RSS so far ${mb(m.peakRss)}`;
-
-interface Variant {
-  label: string;
-  nodeFlags: string[];
-  env: Record<string, string>;
-  /** limit=512Mi: the operator process runs in a memory cgroup with this limit, as in a pod. */
-  limitBytes?: number;
-}
-
-function parseVariant(text: string): Variant {
-  const tokens = text.split(/\s+/).filter(Boolean);
-  const env: Record<string, string> = {};
-  const nodeFlags: string[] = [];
-  let limitBytes: number | undefined;
-  for (const t of tokens) {
-    if (t.startsWith('--')) nodeFlags.push(t);
-    else if (t.startsWith('limit=')) limitBytes = parseLimitBytes(t.slice('limit='.length));
-    else if (/^[A-Z_][A-Z0-9_]*=/.test(t)) env[t.slice(0, t.indexOf('='))] = t.slice(t.indexOf('=') + 1);
-    else throw new Error(`variant "${text}": "${t}" is neither a Node flag (--...), limit=SIZE nor NAME=value`);
-  }
-  return { label: tokens.length ? tokens.join(' ') : 'no extra flags', nodeFlags, env, ...(limitBytes ? { limitBytes } : {}) };
-}
-
-/**
- * The operator as shipped: the chart's default nodeOptions (the image sets the same heap flags) and,
- * when this runs as root and can make a memory cgroup, the chart's default memory limit — Node sizes
- * its heap from the limit, as in a pod.
- */
-function shippedVariant(): string {
-  const values = yaml.load(readFileSync(join(projectRoot, 'charts', 'offline-first', 'values.yaml'), 'utf8')) as { nodeOptions?: string; resources?: { limits?: { memory?: string } } };
-  const limit = values.resources?.limits?.memory;
-  const inPod = limit && process.getuid?.() === 0 ? `limit=${limit} ` : '';
-  if (!inPod) log('not root: the operator runs without the chart\'s memory limit (its heap then sizes from the machine)');
-  return `${inPod}${values.nodeOptions ?? ''}`;
-}
 
 /** What `--json` writes per variant, and what `--check` compares (bytes, milliseconds). */
 export interface VariantFigures {
@@ -87,36 +49,10 @@ export interface VariantFigures {
 /** One operator process against the world: informers only, then acting with a placement. */
 async function measure(client: KubeClient, kubeconfigPath: string, vmis: number, variant: Variant): Promise<VariantFigures> {
   log(`\n== operator process: ${variant.label}`);
-  const messages: ChildMessage[] = [];
-  let wake: (() => void) | undefined;
-  const cgroup = variant.limitBytes ? createMemoryCgroup(variant.limitBytes) : undefined;
-  const nodeArgs = ['--expose-gc', ...variant.nodeFlags];
-  // In a cgroup: a shell moves itself in, then becomes Node (keeping the IPC channel), so V8 starts under the limit.
-  const child = fork(join(import.meta.dirname, 'cache-child.js'), [kubeconfigPath, String(RESYNC_MS)], {
-    ...(cgroup ? { execPath: '/bin/sh', execArgv: ['-c', 'echo $$ > "$OFFLINE_FIRST_BENCH_CGROUP" && exec "$0" "$@"', process.execPath, ...nodeArgs] } : { execArgv: nodeArgs }),
-    env: { ...process.env, ...variant.env, ...(cgroup ? { OFFLINE_FIRST_BENCH_CGROUP: cgroup.procsFile } : {}) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const child = new OperatorProcess<ChildMessage, ParentMessage>('cache-child.js', [kubeconfigPath, String(RESYNC_MS)], variant, (line) => log(`  child: ${line}`));
   try {
-    child.on('message', (m: ChildMessage) => {
-      if (m.type === 'log') log(`  child: ${m.line}`);
-      else messages.push(m);
-      wake?.();
-    });
-    const next = async <T extends ChildMessage['type']>(type: T, timeoutMs: number): Promise<Extract<ChildMessage, { type: T }>> => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const i = messages.findIndex((m) => m.type === type);
-        if (i >= 0) return messages.splice(i, 1)[0] as Extract<ChildMessage, { type: T }>;
-        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the operator process sent no "${type}" (exit code ${child.exitCode})`);
-        await new Promise<void>((r) => {
-          wake = r;
-          setTimeout(r, 500);
-        });
-      }
-    };
-    const tell = (m: ParentMessage): void => void child.send(m);
+    const next = <T extends ChildMessage['type']>(type: T, timeoutMs: number) => child.next(type, timeoutMs);
+    const tell = (m: ParentMessage): void => child.tell(m);
 
     const baseline = await next('baseline', 60_000);
     log(`before any cache (after GC): ${figures(baseline.afterGc)}`);
@@ -135,8 +71,8 @@ async function measure(client: KubeClient, kubeconfigPath: string, vmis: number,
     log(`  while acting:      ${figures(acting.memory)}; highest RSS sampled while acting ${mb(acting.peakRssWhileActing)}`);
     log(`  after forced GC:   ${figures(acting.afterGc)}`);
     tell({ type: 'stop' });
-    const code = await exited;
-    if (code !== 0) throw new Error(`the operator process exited with ${code}${cgroup ? ' (killed at its memory limit?)' : ''}`);
+    const code = await child.exited;
+    if (code !== 0) throw new Error(`the operator process exited with ${code}${child.inCgroup ? ' (killed at its memory limit?)' : ''}`);
     return {
       variant: variant.label,
       beforeCacheRss: baseline.afterGc.rss,
@@ -148,9 +84,7 @@ async function measure(client: KubeClient, kubeconfigPath: string, vmis: number,
       meanPlanMs: acting.meanPlanMs,
     };
   } finally {
-    if (child.exitCode === null) child.kill();
-    await exited;
-    cgroup?.remove();
+    await child.close();
     await deletePlacement(client);
   }
 }
@@ -207,7 +141,7 @@ async function main(): Promise<void> {
   const vmis = Number(args[0] ?? 10_000);
   if (!Number.isInteger(vmis) || vmis < 1) throw new Error('VMIs: a positive integer');
   const variants = args.slice(1).map(parseVariant);
-  if (variants.length === 0) variants.push(parseVariant(shippedVariant()));
+  if (variants.length === 0) variants.push(parseVariant(shippedVariant(log)));
   log(`operator memory benchmark: informer caches of ${vmis} VMIs and ${SERVERS + WORKSTATIONS} nodes (DESIGN.md: under 300 MB resident)`);
   log(machineLine());
   let plane: ControlPlane | undefined;

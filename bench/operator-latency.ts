@@ -21,12 +21,11 @@
 import { randomBytes } from 'node:crypto';
 import type { ControlPlane } from '../src/controlplane/control-plane.js';
 import type { KubeClient } from '../src/kube/client.js';
-import { isMigrationFinal, type VirtualMachineInstanceMigration } from '../src/kube/kubevirt.js';
+import type { VirtualMachineInstanceMigration } from '../src/kube/kubevirt.js';
 import type { OfflineFirstPlacement } from '../src/kube/placement.js';
 import { PlacementLabels } from '../src/kube/placement.js';
 import { Resources } from '../src/kube/resources.js';
 import { Operator } from '../src/operator/operator.js';
-import { Informer } from '../src/runtime/informer.js';
 import { clientWorkstation, cloudServer, putNode } from '../src/sim/fixtures/nodes.js';
 import { putVmi } from '../src/sim/fixtures/vmis.js';
 import { SimulatedKubevirt } from '../src/sim/kubevirt/simulated-kubevirt.js';
@@ -34,6 +33,7 @@ import {
   elapsed, inParallel, labPlacementSpec, linkAnnotations, machineLine, NAMESPACE, serverName, startPlane, summary, vmName, waitFor, workstationName, WORKSTATION_LABEL,
 } from './operator-world.js';
 import { durationStats, meanMs } from './operator-stats.js';
+import { MigrationWatch, type Sample } from './migration-watch.js';
 
 const SERVERS = 20;
 const VMS = 1000;
@@ -47,47 +47,6 @@ const GROUP_LABEL = 'bench.offline-first.io/group';
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 const group = (i: number): string => `g${String(i).padStart(2, '0')}`;
-
-interface Sample {
-  /** Trigger request sent -> migration seen by a watch. */
-  totalMs: number;
-  /** Trigger request sent -> API server acknowledged it. */
-  ackMs: number;
-}
-
-/** Watches migrations and resolves waiters on the first migration matching their test. */
-class MigrationWatch {
-  readonly informer: Informer<VirtualMachineInstanceMigration>;
-  private waiters: { test: (m: VirtualMachineInstanceMigration) => boolean; resolve: (atMs: number) => void }[] = [];
-
-  constructor(client: KubeClient) {
-    this.informer = new Informer<VirtualMachineInstanceMigration>(client, Resources.migration, { namespace: NAMESPACE });
-    this.informer.addHandler({
-      onUpsert: (m, old) => {
-        if (old) return;
-        const at = performance.now();
-        this.waiters = this.waiters.filter((w) => {
-          if (!w.test(m)) return true;
-          w.resolve(at);
-          return false;
-        });
-      },
-    });
-  }
-
-  /** Register before the trigger is sent, so a fast operator cannot be missed. */
-  next(test: (m: VirtualMachineInstanceMigration) => boolean): Promise<number> {
-    return new Promise((resolve) => this.waiters.push({ test, resolve }));
-  }
-
-  cancelAll(): void {
-    this.waiters = [];
-  }
-
-  open(): VirtualMachineInstanceMigration[] {
-    return this.informer.list().filter((m) => !isMigrationFinal(m));
-  }
-}
 
 /** No open migration and no placement reconcile for `quietMs`. */
 async function settle(op: Operator, watch: MigrationWatch, quietMs = 500, timeoutMs = 60_000): Promise<void> {
@@ -103,22 +62,6 @@ async function settle(op: Operator, watch: MigrationWatch, quietMs = 500, timeou
     } else if (performance.now() - quietSince >= quietMs) return;
     if (Date.now() > deadline) throw new Error(`operator not idle after ${timeoutMs} ms (${watch.open().length} open migrations)`);
   }
-}
-
-async function timeTrigger(watch: MigrationWatch, test: (m: VirtualMachineInstanceMigration) => boolean, trigger: () => Promise<unknown>): Promise<Sample | undefined> {
-  const seen = watch.next(test);
-  const t0 = performance.now();
-  await trigger();
-  const ackMs = performance.now() - t0;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), TRIGGER_TIMEOUT_MS)));
-  const at = await Promise.race([seen, timeout]);
-  clearTimeout(timer);
-  if (at === undefined) {
-    watch.cancelAll();
-    return undefined;
-  }
-  return { totalMs: at - t0, ackMs };
 }
 
 async function buildWorld(client: KubeClient): Promise<void> {
@@ -194,23 +137,24 @@ async function main(): Promise<void> {
       const d = op?.reconciler.lastPlan?.decisions.find((x) => x.vmKey === `${NAMESPACE}/${vm}`);
       return d ? `${vm}: ${d.action} ${d.reason} (${d.message})` : `${vm}: not in the last plan`;
     };
+    const timed = (test: (m: VirtualMachineInstanceMigration) => boolean, trigger: () => Promise<unknown>) => watch!.time(test, trigger, TRIGGER_TIMEOUT_MS);
     const kinds: { name: string; vm: (i: number) => string; run: (i: number) => Promise<Sample | undefined>; after?: (i: number) => Promise<void> }[] = [
       {
         name: 'better link',
         vm: (i) => vmName(ON_CLIENTS + i),
-        run: (i) => timeTrigger(watch!, (m) => m.spec.vmiName === vmName(ON_CLIENTS + i), () =>
+        run: (i) => timed((m) => m.spec.vmiName === vmName(ON_CLIENTS + i), () =>
           client.mergePatch(Resources.node, undefined, workstationName(ON_CLIENTS + i), { metadata: { annotations: linkAnnotations('900Mbit/s') } })),
       },
       {
         name: 'leaving client',
         vm: (i) => vmName(i),
-        run: (i) => timeTrigger(watch!, (m) => m.spec.vmiName === vmName(i) && m.metadata.labels?.[PlacementLabels.direction] === 'Home', () =>
+        run: (i) => timed((m) => m.spec.vmiName === vmName(i) && m.metadata.labels?.[PlacementLabels.direction] === 'Home', () =>
           client.mergePatch(Resources.node, undefined, workstationName(i), { metadata: { annotations: { 'offline-first.io/leaving': 'true' } } })),
       },
       {
         name: 'new placement',
         vm: (i) => vmName(NEW_FROM + 2 * i),
-        run: (i) => timeTrigger(watch!, (m) => m.spec.vmiName === vmName(NEW_FROM + 2 * i) || m.spec.vmiName === vmName(NEW_FROM + 2 * i + 1), () =>
+        run: (i) => timed((m) => m.spec.vmiName === vmName(NEW_FROM + 2 * i) || m.spec.vmiName === vmName(NEW_FROM + 2 * i + 1), () =>
           client.create<OfflineFirstPlacement>(Resources.placement, { metadata: { name: `new-${group(i)}`, namespace: NAMESPACE }, spec: labPlacementSpec({ app: 'lab-new', [GROUP_LABEL]: group(i) }) })),
         // Keep the world the same size for every trigger: the pair stays on its clients, the placement goes.
         after: async (i) => {

@@ -62,7 +62,7 @@ function freshNode(node: Node, at: string): Node {
 }
 
 /** The Lease kubelet renews for its node (kube-node-lease), which `kubectl describe node` shows. */
-function nodeLease(node: string, nowMs: number): Lease {
+export function nodeLease(node: string, nowMs: number): Lease {
   return {
     apiVersion: 'coordination.k8s.io/v1',
     kind: 'Lease',
@@ -71,7 +71,7 @@ function nodeLease(node: string, nowMs: number): Lease {
   };
 }
 
-const NODE_LEASE_NAMESPACE = 'kube-node-lease';
+export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
 /** Applies a world's manifests; a kind it does not know is an error naming the file. */
 export async function applyWorld(client: KubeClient, world: World, nowMs: number): Promise<WorldCounts> {
