@@ -3,26 +3,18 @@
  * down (finally, Ctrl-C, SIGTERM, exit), bulk creation with a few requests in flight, quantiles,
  * and the lab-shaped objects (servers, workstations, VMIs bound to their workstation).
  */
-import os from 'node:os';
 import { ControlPlane } from '../src/controlplane/control-plane.js';
 import { installCrds, kubevirtSimCrdDir, projectCrdDir } from '../src/controlplane/crds.js';
 import { KubeClient } from '../src/kube/client.js';
 import type { OfflineFirstPlacementSpec } from '../src/kube/placement.js';
 import { Resources } from '../src/kube/resources.js';
 
+export { machineLine } from './machine.js';
+
 export const NAMESPACE = 'bench';
 /** The VMI label that binds a VM to its student's workstation (the placement's clientBinding.labelKey). */
 export const WORKSTATION_LABEL = 'lab.offline-first.io/workstation';
 const GiB = 2 ** 30;
-
-export function machineLine(): string {
-  const cpus = os.cpus();
-  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
-  return (
-    `machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} logical cores (os.availableParallelism ${os.availableParallelism()}), ` +
-    `${Math.round(os.totalmem() / GiB)} GiB, Node ${process.version}, ${os.platform()} ${os.arch()}; load average ${load}`
-  );
-}
 
 export function elapsed(startMs: number): string {
   return `${((performance.now() - startMs) / 1000).toFixed(1)} s`;
