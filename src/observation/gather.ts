@@ -6,14 +6,13 @@
  */
 import type { InFlightMigration, LinkMeasurement, NodeView, PlacementPolicy, PlanInput, VmView } from '../domain/placement/index.js';
 import { parseBytes } from '../domain/units.js';
-import { departureFromNode, LEAVING_TAINT, linkFromAnnotations } from './annotations.js';
+import { LEAVING_TAINT } from './annotations.js';
 import { SettingsResolver, type EffectiveMigrationSettings, type KubevirtMigrationConfig, type KubevirtMigrationPolicy } from '../domain/migration/kubevirt-settings.js';
 import { vmiCondition, type KubeVirt, type MigrationPolicy, type VirtualMachineInstance, type VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
 import { isNodeReady, type Node } from '../kube/node.js';
 import { byCreation, objectKey } from '../kube/objects.js';
 import { PlacementLabels, type OfflineFirstPlacement } from '../kube/placement.js';
 import { matchesSelector } from '../kube/selectors.js';
-import { diskFacts } from './disks.js';
 import { activeKubevirt, kubevirtMigrationConfig, migrationPolicy } from './kubevirt-settings.js';
 import { vmHistory, type VmHistory } from './history.js';
 import { desiredPolicies, managedPolicyIntent, managedPolicyOwner, type ManagedPolicyIntent } from './managed-policy.js';
@@ -23,7 +22,8 @@ import type { NodeLink } from '../kube/node-link.js';
 import { openOrSettling } from './settling.js';
 import { learnedLinkCorrections } from './link-learning.js';
 import type { LinkCorrection } from '../domain/placement/link-correction.js';
-import { VmMeasurementReader } from './vm-measurements.js';
+import { VmMeasurementReader, type VmMeasurements } from './vm-measurements.js';
+import { ParsedFacts, valueOf, type NodeParsers, type VmiFacts, type VmiParsers } from './parsed-facts.js';
 
 /** Launcher pod overhead on top of the guest memory request (virt-launcher, QEMU, page tables). */
 const LAUNCHER_OVERHEAD_BYTES = 300 * 1024 * 1024;
@@ -61,6 +61,11 @@ export interface Observed {
   nodeLinks?: readonly NodeLink[];
   /** Reads each VM's measurements from its sources (kept across plans for its estimate cache). */
   measurements?: VmMeasurementReader;
+  /**
+   * What was parsed of each cached object, kept across plans (parsed-facts.ts): only for objects
+   * nobody edits in place, such as an informer's. Without it every object is parsed on each call.
+   */
+  facts?: ParsedFacts;
   /** Real seconds per second the migrations report (1 on a real cluster), for the link learning. */
   timeScale?: number;
 }
@@ -126,7 +131,20 @@ function vmiFootprint(vmi: VirtualMachineInstance): { cpuMillis: number; memoryB
   return { cpuMillis: cpu, memoryBytes: mem + LAUNCHER_OVERHEAD_BYTES };
 }
 
+const VMI_PARSERS: VmiParsers = {
+  footprint: vmiFootprint,
+  memoryBytes: (vmi) => parseBytes(String(vmi.spec.domain.memory?.guest ?? vmi.spec.domain.resources?.requests?.memory ?? '1Gi'), 'spec.domain.memory.guest'),
+};
+
+const NODE_PARSERS: NodeParsers = {
+  allocatable: (node) => {
+    const alloc = node.status?.allocatable ?? {};
+    return { cpuMillis: cpuMillis(alloc.cpu), memoryBytes: memoryBytes(alloc.memory, 'status.allocatable.memory') };
+  },
+};
+
 export function gather(o: Observed): Gathered {
+  const facts = o.facts ?? ParsedFacts.once();
   const problems: PlacementProblem[] = [];
   const inputErrors: InputProblem[] = [];
   const placements = new Map<string, { object: OfflineFirstPlacement; policy: PlacementPolicy }>();
@@ -149,7 +167,7 @@ export function gather(o: Observed): Gathered {
     const n = vmi.status?.nodeName;
     if (!n || vmi.status?.phase === 'Succeeded' || vmi.status?.phase === 'Failed') continue;
     try {
-      const f = vmiFootprint(vmi);
+      const f = valueOf(facts.vmi(vmi, VMI_PARSERS).footprint);
       const r = requested.get(n) ?? { cpuMillis: 0, memoryBytes: 0 };
       requested.set(n, { cpuMillis: r.cpuMillis + f.cpuMillis, memoryBytes: r.memoryBytes + f.memoryBytes });
     } catch (err) {
@@ -172,19 +190,19 @@ export function gather(o: Observed): Gathered {
       if (matchesSelector(object.spec.homeNodeSelector, labels)) homeFor.push(key);
     }
     // The annotations are a manual override; the link agent's record otherwise (docs/link-record.md).
-    const annotated = linkFromAnnotations(node);
+    const parsed = facts.node(node, NODE_PARSERS);
+    const annotated = parsed.link;
     if (annotated.error) inputErrors.push(nodeProblem(name, annotated.error));
     const record = nodeLinks.get(name);
     const recorded = record ? linkFromNodeLink(record) : {};
     if (recorded.error) inputErrors.push({ kind: 'NodeLink', name, message: recorded.error });
     const measured = annotated.value ? { ...annotated.value, source: 'annotation' as const } : recorded.value ? { ...recorded.value, source: 'agent' as const } : undefined;
     const linkError = measured ? undefined : (annotated.error ?? recorded.error);
-    const departure = departureFromNode(node);
+    const departure = parsed.departure;
     if (departure.error) inputErrors.push(nodeProblem(name, departure.error));
-    const alloc = node.status?.allocatable ?? {};
     let allocatable = { cpuMillis: 0, memoryBytes: 0 };
     try {
-      allocatable = { cpuMillis: cpuMillis(alloc.cpu), memoryBytes: memoryBytes(alloc.memory, 'status.allocatable.memory') };
+      allocatable = valueOf(parsed.allocatable);
     } catch (err) {
       inputErrors.push(nodeProblem(name, String(err)));
     }
@@ -281,7 +299,7 @@ export function gather(o: Observed): Gathered {
     const notApplied = intent ? settingsNotApplied(intent, settings, classSettings) : undefined;
     if (notApplied) overridden.set(owner.policy.key, [...(overridden.get(owner.policy.key) ?? []), `${vmi.metadata.name}: ${notApplied}`]);
     try {
-      const view = vmView(vmi, owner, openByVm.has(key), vmHistory(migrationsByVm.get(key) ?? [], vmi.status?.migrationState), measurements, inputErrors);
+      const view = vmView(vmi, facts.vmi(vmi, VMI_PARSERS), owner, openByVm.has(key), vmHistory(migrationsByVm.get(key) ?? [], vmi.status?.migrationState), (memoryBytes, f) => facts.measurements(vmi, f, memoryBytes, measurements), inputErrors);
       vms.push({ ...view, ...(migrationSettings ? { migrationSettings } : {}), ...(classSettings ? { classSettings } : {}), ...(notApplied ? { settingsNotApplied: notApplied } : {}) });
     } catch (err) {
       inputErrors.push(vmiProblem(vmi, err instanceof Error ? err.message : String(err)));
@@ -349,25 +367,25 @@ function settingsNotApplied(intent: ManagedPolicyIntent, settings: EffectiveMigr
 
 function vmView(
   vmi: VirtualMachineInstance,
+  parsed: VmiFacts,
   owner: { object: OfflineFirstPlacement; policy: PlacementPolicy },
   migrating: boolean,
   history: VmHistory,
-  measurements: VmMeasurementReader,
+  measure: (memoryBytes: number, parsed: VmiFacts) => VmMeasurements,
   inputErrors: InputProblem[],
 ): VmView {
   const key = objectKey(vmi);
   const lm = vmiCondition(vmi, 'LiveMigratable');
-  const guest = vmi.spec.domain.memory?.guest ?? vmi.spec.domain.resources?.requests?.memory;
-  const memoryBytes = parseBytes(String(guest ?? '1Gi'), 'spec.domain.memory.guest');
+  const memoryBytes = valueOf(parsed.memoryBytes);
   // Each source in its precedence (sources.ts); what was unusable is reported.
-  const measured = measurements.read(vmi, memoryBytes);
+  const measured = measure(memoryBytes, parsed);
   for (const error of measured.errors) inputErrors.push(vmiProblem(vmi, error));
   const binding = owner.object.spec.clientBinding;
   const boundClient = binding?.labelKey ? vmi.metadata.labels?.[binding.labelKey] : binding?.annotationKey ? vmi.metadata.annotations?.[binding.annotationKey] : undefined;
-  const disks = diskFacts(vmi);
+  const disks = parsed.disks;
   for (const error of disks.errors) inputErrors.push(vmiProblem(vmi, error));
   const cpu = vmi.spec.domain.cpu ?? {};
-  const footprint = vmiFootprint(vmi);
+  const footprint = valueOf(parsed.footprint);
   return {
     key,
     placementKey: owner.policy.key,

@@ -41,6 +41,11 @@ export class VmMeasurementReader {
     private readonly calibration: Calibration = LAB_CALIBRATION,
   ) {}
 
+  /** Whether a VMI's measurements depend on more than the object (an external source such as Prometheus). */
+  get readsOutside(): boolean {
+    return this.external !== undefined;
+  }
+
   read(vmi: VirtualMachineInstance, memoryBytes: number): VmMeasurements {
     const errors: string[] = [];
     const key = objectKey(vmi);

@@ -23,6 +23,7 @@ import type { NodeLink } from '../../kube/node-link.js';
 import { InputReports } from './input-reports.js';
 import { VmMeasurementReader } from '../../observation/vm-measurements.js';
 import { placementStatus, statusChanged, type PlacementFacts } from './status.js';
+import { ParsedFacts } from '../../observation/parsed-facts.js';
 import { syncManagedPolicies } from './managed-policies.js';
 import { desiredPolicies, policyUpToDate } from '../../observation/managed-policy.js';
 
@@ -57,6 +58,8 @@ export interface PlacementControllerOptions {
 export class PlacementReconciler {
   /** Migrations created but not yet seen in the cache: counted as open so nothing is planned twice. */
   private readonly created = new Map<string, VirtualMachineInstanceMigration>();
+  /** What was parsed of each cached VMI and node, until the cache replaces it. */
+  private readonly facts = new ParsedFacts();
   /** Last decision reported per VM (action + target), to emit an event only when it changes. */
   private readonly reported = new Map<string, string>();
   private readonly lastGoodLinks: NonNullable<Observed['lastGoodLinks']> = new Map();
@@ -103,6 +106,7 @@ export class PlacementReconciler {
       nowMs: now,
       lastGoodLinks: this.lastGoodLinks,
       measurements: this.measurements,
+      facts: this.facts,
       timeScale: this.opts.timeScale ?? 1,
     });
     const started = performance.now();
