@@ -9,6 +9,7 @@ import type { CpuRequirement } from './cpu-compatibility.js';
 import { describeRejections } from './decisions.js';
 import { repeatedlyFailed } from './failures.js';
 import type { PlanningWorld } from './planning-world.js';
+import type { HomeTarget } from './targets.js';
 import { Reasons, type RejectionReason } from './reasons.js';
 import type { RejectionCounts } from './rejections.js';
 import type { PlacementPolicy, VmView } from './types.js';
@@ -21,19 +22,22 @@ export function returnPath(world: PlanningWorld, vm: VmView, policy: PlacementPo
   const count = (reason: RejectionReason): void => {
     counts[reason] = (counts[reason] ?? 0) + 1;
   };
-  // The source first: a VM leaving its home node can always come back to it while it fits there.
-  const targets = [...screened.targets].sort((a, b) => (a.index === sourceIndex ? -1 : b.index === sourceIndex ? 1 : 0));
-  for (const home of targets) {
+  const takes = (home: HomeTarget): boolean => {
     if (repeatedlyFailed(vm, policy, home.node)) {
       count(Reasons.RepeatedFailures);
-      continue;
+      return false;
     }
     const room = home.index === sourceIndex ? undefined : world.ledger.rejection(home.index, vm.requests);
-    if (room) {
-      count(room);
-      continue;
-    }
-    return { node: home.node.name, why: '' };
+    if (room) count(room);
+    return room === undefined;
+  };
+  // The source first: a VM leaving its home node can always come back to it while it fits there.
+  // Then the others in their order (no copy or sort per VM: with thousands of VMs and a hundred homes that was a tenth of a plan).
+  const at = screened.position.get(sourceIndex);
+  const source = at === undefined ? undefined : screened.targets[at];
+  if (source && takes(source)) return { node: source.node.name, why: '' };
+  for (const home of screened.targets) {
+    if (home !== source && takes(home)) return { node: home.node.name, why: '' };
   }
   return { why: describeRejections(counts) || 'no home node is schedulable' };
 }

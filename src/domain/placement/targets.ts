@@ -138,11 +138,16 @@ export interface HomeTarget {
   readonly node: NodeView;
 }
 
+/** Home nodes that pass, with where each node index stands among them. */
+export interface ScreenedHomes extends ScreenedTargets<HomeTarget> {
+  readonly position: ReadonlyMap<number, number>;
+}
+
 /** The home nodes of one placement: scheduling checks once, CPU per requirement. */
 export class HomeTargets {
   readonly homeCount: number;
   private readonly screened: ScreenedTargets<HomeTarget>;
-  private readonly byRequirement = new Map<string, ScreenedTargets<HomeTarget>>();
+  private readonly byRequirement = new Map<string, ScreenedHomes>();
 
   constructor(nodes: readonly NodeView[], homeIndexes: readonly number[]) {
     this.homeCount = homeIndexes.length;
@@ -155,10 +160,11 @@ export class HomeTargets {
     );
   }
 
-  forRequirement(requirement: CpuRequirement): ScreenedTargets<HomeTarget> {
+  forRequirement(requirement: CpuRequirement): ScreenedHomes {
     let entry = this.byRequirement.get(requirement.key);
     if (!entry) {
-      entry = mergeScreens(this.screened, screen(withCpu(this.screened, requirement)));
+      const merged = mergeScreens(this.screened, screen(withCpu(this.screened, requirement)));
+      entry = { ...merged, position: new Map(merged.targets.map((t, i) => [t.index, i])) };
       this.byRequirement.set(requirement.key, entry);
     }
     return entry;
