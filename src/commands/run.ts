@@ -82,7 +82,7 @@ export async function run(args: readonly string[]): Promise<number> {
   const client = KubeClient.load(parsed.strings.get('kubeconfig'));
   try {
     const v = await client.serverVersion();
-    log('connected', { server: client.config.getCurrentCluster()?.server, version: v.gitVersion });
+    log('connected', { server: client.server, version: v.gitVersion });
   } catch (err) {
     throw new Error(`cannot reach the cluster: ${err instanceof Error ? err.message : String(err)}`);
   }

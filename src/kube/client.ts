@@ -1,16 +1,22 @@
 /**
  * The one Kubernetes client of the project: every read and write goes through here.
- * A thin REST layer over the kubeconfig's authentication (from @kubernetes/client-node), so the
- * project controls resourceVersions, subresources, server-side apply and watch streams exactly.
+ * A thin REST layer over the credentials (a kubeconfig through @kubernetes/client-node, or a pod's
+ * ServiceAccount), so the project controls resourceVersions, subresources, server-side apply and
+ * watch streams exactly.
  */
-import { HttpMethod, KubeConfig, RequestContext } from '@kubernetes/client-node';
-import { Agent, fetch, type Dispatcher } from 'undici';
-import type { RequestOptions as HttpsRequestOptions } from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fetch } from 'undici';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { KubeApiError } from './errors.js';
 import type { KubeList, KubeObject, StatusBody } from './objects.js';
 import { apiVersionOf, resourcePath, type Resource } from './resources.js';
+import type { Credentials } from './credentials.js';
+import { InClusterCredentials } from './in-cluster.js';
+import { KubeconfigCredentials, newKubeConfig } from './kubeconfig-credentials.js';
 
 export interface ListOptions {
   labelSelector?: string;
@@ -45,25 +51,33 @@ interface RequestOptions {
 export const FIELD_MANAGER = 'offline-first';
 
 export class KubeClient {
-  private readonly server: string;
-  /**
-   * One HTTP/1.1 connection pool for the current TLS identity, shared by every request. client-node
-   * builds a new undici Agent on every applySecurityAuthentication: each request would pay a TLS
-   * handshake and leave an idle connection (and its memory) behind until the keep-alive timeout.
-   * HTTP/1.1 because undici's HTTP/2 client, with many streams on one session, crashed the process
-   * with an unhandled stream error when the API server closed the connection.
-   */
-  private pool: { key: string; dispatcher: Promise<Dispatcher> } | undefined;
+  /** The API server's URL. */
+  readonly server: string;
 
-  constructor(readonly config: KubeConfig) {
-    const cluster = config.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster (check current-context)');
-    this.server = cluster.server.replace(/\/+$/, '');
+  constructor(readonly credentials: Credentials) {
+    this.server = credentials.server;
   }
 
-  /** From an explicit kubeconfig path, or the usual defaults (KUBECONFIG, ~/.kube/config, in-cluster). */
+  /** The kubeconfig behind this client; a client with in-cluster credentials has none. */
+  get config(): KubeConfig {
+    if (this.credentials instanceof KubeconfigCredentials) return this.credentials.config;
+    throw new Error('this client authenticates with its pod\'s ServiceAccount, not a kubeconfig');
+  }
+
+  static fromKubeConfig(kc: KubeConfig): KubeClient {
+    return new KubeClient(new KubeconfigCredentials(kc));
+  }
+
+  /**
+   * From an explicit kubeconfig path, or the usual defaults in client-go's order: KUBECONFIG,
+   * ~/.kube/config, then the pod's ServiceAccount (without loading client-node).
+   */
   static load(kubeconfigPath?: string): KubeClient {
-    const kc = new KubeConfig();
+    if (!kubeconfigPath && !process.env.KUBECONFIG && !existsSync(join(homedir(), '.kube', 'config'))) {
+      const inCluster = InClusterCredentials.detect();
+      if (inCluster) return new KubeClient(inCluster);
+    }
+    const kc = newKubeConfig();
     try {
       if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
       else kc.loadFromDefault();
@@ -79,7 +93,7 @@ export class KubeClient {
         'no kubeconfig: pass --kubeconfig FILE, set KUBECONFIG, put one at ~/.kube/config, or run in a pod. To try it locally: npm run cluster -- up, then --kubeconfig .cluster/kubeconfig',
       );
     }
-    return new KubeClient(kc);
+    return KubeClient.fromKubeConfig(kc);
   }
 
   /**
@@ -87,14 +101,14 @@ export class KubeClient {
    * instead: a ServiceAccount's token from a TokenRequest, say.
    */
   withBearerToken(token: string, user = 'bearer-token'): KubeClient {
-    const kc = new KubeConfig();
+    const kc = newKubeConfig();
     kc.loadFromOptions({
       clusters: [{ ...this.config.getCurrentCluster()!, name: 'cluster' }],
       users: [{ name: user, token }],
       contexts: [{ name: user, cluster: 'cluster', user }],
       currentContext: user,
     });
-    return new KubeClient(kc);
+    return KubeClient.fromKubeConfig(kc);
   }
 
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
@@ -107,9 +121,7 @@ export class KubeClient {
   private async send(method: string, path: string, opts: RequestOptions) {
     const url = new URL(this.server + path);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const ctx = new RequestContext(url.toString(), method as HttpMethod);
-    await this.config.applySecurityAuthentication(ctx);
-    const headers = ctx.getHeaders() as unknown as Record<string, string>;
+    const { headers, dispatcher } = await this.credentials.authorize(url.toString(), method);
     const h: Record<string, string> = { ...headers, accept: 'application/json' };
     let body: string | undefined;
     if (opts.body !== undefined) {
@@ -117,44 +129,12 @@ export class KubeClient {
       h['content-type'] = opts.contentType ?? 'application/json';
     }
     try {
-      return await fetch(url, {
-        method,
-        headers: h,
-        body,
-        dispatcher: await this.dispatcher(ctx.getDispatcher() as Dispatcher | undefined),
-        signal: opts.signal,
-      });
+      return await fetch(url, { method, headers: h, body, dispatcher, signal: opts.signal });
     } catch (err) {
       if (opts.signal?.aborted) throw err;
       const cause = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
       throw new KubeApiError(method, path, 0, 'Unreachable', `cannot reach ${this.server}: ${cause}`);
     }
-  }
-
-  private dispatcher(fresh: Dispatcher | undefined): Promise<Dispatcher | undefined> | Dispatcher | undefined {
-    const cluster = this.config.getCurrentCluster();
-    const user = this.config.getCurrentUser();
-    // Proxies keep client-node's own dispatcher; credential plugins may rotate client certificates.
-    if (!fresh || cluster?.proxyUrl || user?.exec || user?.authProvider) return fresh;
-    const key = JSON.stringify([
-      cluster?.server, cluster?.caData, cluster?.caFile, cluster?.skipTLSVerify, cluster?.tlsServerName,
-      user?.certData, user?.certFile, user?.keyData, user?.keyFile,
-    ]);
-    if (this.pool?.key !== key) {
-      const pool = { key, dispatcher: this.newPool() };
-      // A failure (say, an unreadable CA file) must not stick: the next request tries again.
-      pool.dispatcher.catch(() => this.pool === pool && (this.pool = undefined));
-      this.pool = pool;
-    }
-    return this.pool.dispatcher;
-  }
-
-  private async newPool(): Promise<Dispatcher> {
-    const o: HttpsRequestOptions = {};
-    await this.config.applyToHTTPSOptions(o);
-    const tls = { ca: o.ca, cert: o.cert, key: o.key, pfx: o.pfx, passphrase: o.passphrase, rejectUnauthorized: o.rejectUnauthorized, servername: o.servername };
-    const d = this.config.createDispatcherOptions(this.config.getCurrentCluster(), tls);
-    return new Agent({ ...(d.type === 'agent' ? { connect: d.connect } : {}), allowH2: false });
   }
 
   get<T extends KubeObject>(r: Resource, namespace: string | undefined, name: string): Promise<T> {

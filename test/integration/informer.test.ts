@@ -135,7 +135,7 @@ describe('the informer on a real API server', function () {
     it('the informer relists on that 410: objects deleted meanwhile are dropped and reported, new ones appear, and it keeps watching', async () => {
       await gadget('keep');
       await gadget('gone');
-      const stale = new FirstWatchTooOld(adminClient().config);
+      const stale = new FirstWatchTooOld(adminClient().credentials);
       stale.meanwhile = async () => {
         await client.delete(gadgets, ns, 'gone');
         await gadget('new');

@@ -155,7 +155,7 @@ describe('leader election on a real API server', function () {
   });
 
   it('a leader cut off from the API server steps down, and the other takes over only after the lease expires', async () => {
-    const partitionable = new PartitionableClient(adminClient().config);
+    const partitionable = new PartitionableClient(adminClient().credentials);
     const a = candidate(`${ns}-a`, { client: partitionable });
     await leaderOf([a]);
     const b = candidate(`${ns}-b`);
