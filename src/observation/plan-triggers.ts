@@ -8,19 +8,21 @@
  * - `ignored`: nothing the planner reads changed (the caches keep only what it reads,
  *   cached-fields.ts, so most of that churn leaves the cached object equal but for its
  *   resourceVersion);
- * - `deferred`: a link measurement was refreshed with about the same values while the old one was
- *   still fresh (a link agent reports every 5 minutes): no decision can turn on it before the next
- *   periodic re-plan, which reads it from the cache;
+ * - `deferred`: read by the next periodic re-plan (every 30 s by default) rather than planned for
+ *   at once: a link measurement refreshed with about the same values while the old one was still
+ *   fresh (a link agent reports every 5 minutes), and the progress of migrations that are not the
+ *   operator's (a drain, the descheduler), which change only which room and slots are free. Every
+ *   plan reads the caches as they are, so nothing deferred is ever planned from stale data;
  * - `plan`: anything else, such as a new or better link, a client leaving, a VM stopping, a
  *   placement changed.
  * Pure: the caller passes the time and the shortest link freshness of all placements.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { isMigrationFinal, type VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
+import { isMigrationFinal, KubevirtLabels, type VirtualMachineInstance, type VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
 import type { NodeLink } from '../kube/node-link.js';
 import type { Node } from '../kube/node.js';
 import type { KubeObject } from '../kube/objects.js';
-import type { OfflineFirstPlacement } from '../kube/placement.js';
+import { isOurs, type OfflineFirstPlacement } from '../kube/placement.js';
 import { Annotations, linkFromAnnotations, type LinkMeasurement, type Parsed } from './annotations.js';
 import { linkFromNodeLink } from './node-link.js';
 import { DEFAULT_LINK_MAX_AGE } from './placement-policy.js';
@@ -75,8 +77,31 @@ function migrationAsRead(m: VirtualMachineInstanceMigration) {
 }
 
 export function migrationTrigger(old: VirtualMachineInstanceMigration | undefined, next: VirtualMachineInstanceMigration): PlanTrigger {
+  if (old && sameForPlanner(migrationAsRead(old), migrationAsRead(next))) return 'ignored';
+  return isOurs(next) ? 'plan' : 'deferred';
+}
+
+/** A migration gone: the operator's frees its slots now; another's is read at the next re-plan. */
+export function migrationDeleteTrigger(m: VirtualMachineInstanceMigration): PlanTrigger {
+  return isOurs(m) ? 'plan' : 'deferred';
+}
+
+/** A VMI without what KubeVirt rewrites as it migrates it: where it runs, and the migration's state. */
+function withoutMove(v: VirtualMachineInstance): VirtualMachineInstance {
+  const { [KubevirtLabels.nodeName]: _node, [KubevirtLabels.migrationTargetNodeName]: _target, ...labels } = v.metadata.labels ?? {};
+  return { ...v, metadata: { ...v.metadata, labels }, ...(v.status ? { status: { ...v.status, nodeName: undefined, migrationState: undefined } } : {}) };
+}
+
+/**
+ * A VMI as cached. Moved by a migration that is not the operator's (`ownMigration` tells by uid),
+ * it is deferred like that migration; anything else it changes plans.
+ */
+export function vmiTrigger(old: VirtualMachineInstance | undefined, next: VirtualMachineInstance, ownMigration: (uid: string) => boolean): PlanTrigger {
   if (!old) return 'plan';
-  return sameForPlanner(migrationAsRead(old), migrationAsRead(next)) ? 'ignored' : 'plan';
+  if (sameForPlanner(old, next)) return 'ignored';
+  const uid = next.status?.migrationState?.migrationUid ?? old.status?.migrationState?.migrationUid;
+  if (uid && !ownMigration(uid) && sameForPlanner(withoutMove(old), withoutMove(next))) return 'deferred';
+  return 'plan';
 }
 
 /** A placement: its status is the operator's own output, written after each plan. */

@@ -10,7 +10,7 @@ import type { KubeVirt, MigrationPolicy, VirtualMachineInstance, VirtualMachineI
 import type { Node } from '../kube/node.js';
 import type { NodeLink } from '../kube/node-link.js';
 import { objectKey, type KubeObject } from '../kube/objects.js';
-import { PlacementLabels, type OfflineFirstPlacement } from '../kube/placement.js';
+import { isOurs, PlacementLabels, type OfflineFirstPlacement } from '../kube/placement.js';
 import { Resources } from '../kube/resources.js';
 import { OperatorMetrics } from '../observability/metrics.js';
 import { Controller } from '../runtime/controller.js';
@@ -23,7 +23,7 @@ import { cachedNode, cachedVmi } from '../observation/cached-fields.js';
 import type { ExternalVmiSource } from '../observation/sources.js';
 import { VmMeasurementReader } from '../observation/vm-measurements.js';
 import { PLAN_KEY, PlacementReconciler } from '../controllers/placement/controller.js';
-import { linkFreshForMs, migrationTrigger, nodeLinkTrigger, nodeTrigger, objectTrigger, placementTrigger, type PlanTrigger, type TriggerContext } from '../observation/plan-triggers.js';
+import { linkFreshForMs, migrationDeleteTrigger, migrationTrigger, nodeLinkTrigger, nodeTrigger, objectTrigger, placementTrigger, vmiTrigger, type PlanTrigger, type TriggerContext } from '../observation/plan-triggers.js';
 import { planDelayMs, type LastPlan, type PacingOptions } from '../runtime/plan-pacing.js';
 
 export interface OperatorOptions {
@@ -107,22 +107,23 @@ export class Operator {
     // Each event is weighed (plan-triggers.ts): most of a live cluster's churn changes nothing the
     // planner reads, and what does is coalesced into paced plans (plan-pacing.ts).
     const context = (): TriggerContext => ({ nowMs: Date.now(), linkFreshForMs: linkFreshForMs(this.placements.list()) });
-    const weigh = <T extends KubeObject>(inf: Informer<T>, trigger: (old: T | undefined, next: T) => PlanTrigger, also?: (obj: T) => void) =>
+    const weigh = <T extends KubeObject>(inf: Informer<T>, trigger: (old: T | undefined, next: T) => PlanTrigger, also?: (obj: T) => void, deleted: (obj: T) => PlanTrigger = () => 'plan') =>
       inf.addHandler({
         onUpsert: (obj, old) => {
           this.observed(inf.resource.plural, trigger(old, obj));
           also?.(obj);
         },
-        onDelete: () => this.observed(inf.resource.plural, 'plan'),
+        onDelete: (obj) => this.observed(inf.resource.plural, deleted(obj)),
       });
+    const ownMigration = (uid: string): boolean => this.migrations.list().some((m) => m.metadata.uid === uid && isOurs(m));
     weigh(this.placements, placementTrigger);
-    weigh(this.vmis, objectTrigger);
+    weigh(this.vmis, (old, next) => vmiTrigger(old, next, ownMigration));
     weigh(this.nodes, (old, next) => nodeTrigger(old, next, context()));
     weigh(this.nodeLinks, (old, next) => nodeLinkTrigger(old, next, context()));
     for (const inf of [this.kubevirts, this.migrationPolicies, this.namespaces] as Informer<KubeObject>[]) weigh(inf, objectTrigger);
     weigh(this.migrations, migrationTrigger, (m) => {
-      if (m.metadata.labels?.[PlacementLabels.placement]) this.term?.follower.queue.add(objectKey(m));
-    });
+      if (isOurs(m)) this.term?.follower.queue.add(objectKey(m));
+    }, migrationDeleteTrigger);
     if (opts.leaderElection) {
       this.elector = new LeaderElector(client, {
         namespace: opts.leaderElection.namespace,

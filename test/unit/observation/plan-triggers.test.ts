@@ -7,9 +7,10 @@ import { expect } from 'chai';
 import type { VirtualMachineInstance, VirtualMachineInstanceMigration } from '../../../src/kube/kubevirt.js';
 import type { NodeLink } from '../../../src/kube/node-link.js';
 import type { Node } from '../../../src/kube/node.js';
+import { PlacementLabels } from '../../../src/kube/placement.js';
 import { Annotations } from '../../../src/observation/annotations.js';
 import { cachedNode, cachedVmi } from '../../../src/observation/cached-fields.js';
-import { linkFreshForMs, migrationTrigger, nodeLinkTrigger, nodeTrigger, objectTrigger, placementTrigger, type PlanTrigger, type TriggerContext } from '../../../src/observation/plan-triggers.js';
+import { linkFreshForMs, migrationDeleteTrigger, migrationTrigger, nodeLinkTrigger, nodeTrigger, objectTrigger, placementTrigger, vmiTrigger, type PlanTrigger, type TriggerContext } from '../../../src/observation/plan-triggers.js';
 import { clientWorkstation } from '../../../src/sim/fixtures/nodes.js';
 import { vmiFromFixture } from '../../../src/sim/fixtures/vmis.js';
 import { placement } from './fixtures.js';
@@ -87,15 +88,35 @@ describe('plan triggers', () => {
       ['a dirty-rate annotation', vmi((v) => { v.metadata.annotations = { ...v.metadata.annotations, [Annotations.dirtyRate]: '3MB/s' }; }), 'plan'],
     ];
     for (const [name, next, want] of cases) {
-      it(`${name}: ${want}`, () => expect(objectTrigger(vmi(), next)).to.equal(want));
+      it(`${name}: ${want}`, () => expect(vmiTrigger(vmi(), next, () => true)).to.equal(want));
     }
+
+    const moving = (uid: string, node = 'home-1', change: (v: VirtualMachineInstance) => void = () => {}) =>
+      vmi((v) => {
+        v.status!.nodeName = node;
+        v.status!.migrationState = { migrationUid: uid, sourceNode: 'home-1', targetNode: 'home-2', startTimestamp: ago(10), ...(node === 'home-2' ? { completed: true, endTimestamp: ago(0) } : {}) };
+        v.metadata.labels = { ...v.metadata.labels, 'kubevirt.io/nodeName': node };
+        change(v);
+      });
+    const ours = (uid: string) => uid === 'ours';
+    const moves: [string, VirtualMachineInstance, VirtualMachineInstance, PlanTrigger][] = [
+      ["moved by another's migration", vmi(), moving('drain'), 'deferred'],
+      ["arrived by another's migration", moving('drain'), moving('drain', 'home-2'), 'deferred'],
+      ["moved by the operator's migration", vmi(), moving('ours'), 'plan'],
+      ["arrived by the operator's migration (its target is free to count again)", moving('ours'), moving('ours', 'home-2'), 'plan'],
+      ["moved by another's migration and stopped", moving('drain'), moving('drain', 'home-2', (v) => { v.status!.phase = 'Succeeded'; }), 'plan'],
+    ];
+    for (const [name, old, next, want] of moves) {
+      it(`${name}: ${want}`, () => expect(vmiTrigger(old, next, ours)).to.equal(want));
+    }
+    it('a new VMI plans', () => expect(vmiTrigger(undefined, vmi(), ours)).to.equal('plan'));
   });
 
   describe('a migration', () => {
     const base: VirtualMachineInstanceMigration = {
       apiVersion: 'kubevirt.io/v1',
       kind: 'VirtualMachineInstanceMigration',
-      metadata: { name: 'm', namespace: 'lab', resourceVersion: '1', creationTimestamp: ago(60) },
+      metadata: { name: 'm', namespace: 'lab', resourceVersion: '1', creationTimestamp: ago(60), labels: { [PlacementLabels.placement]: 'room', [PlacementLabels.direction]: 'ToClient' } },
       spec: { vmiName: 'vm-1' },
       status: { phase: 'Scheduling', phaseTransitionTimestamps: [{ phase: 'Pending', phaseTransitionTimestamp: ago(60) }, { phase: 'Scheduling', phaseTransitionTimestamp: ago(59) }] },
     };
@@ -117,6 +138,15 @@ describe('plan triggers', () => {
       it(`${name}: ${want}`, () => expect(migrationTrigger(old, next)).to.equal(want));
     }
     it('a new one plans', () => expect(migrationTrigger(undefined, base)).to.equal('plan'));
+
+    const foreign = (m: VirtualMachineInstanceMigration): VirtualMachineInstanceMigration => ({ ...m, metadata: { ...m.metadata, labels: {} } });
+    it("another's (a drain, the descheduler) is read at the next re-plan: created, running, ended, deleted", () => {
+      expect(migrationTrigger(undefined, foreign(base))).to.equal('deferred');
+      expect(migrationTrigger(foreign(step('TargetReady')), foreign(step('Running', { startTimestamp: ago(30) }, '3')))).to.equal('deferred');
+      expect(migrationTrigger(foreign(step('Scheduled')), foreign(step('PreparingTarget', {}, '3')))).to.equal('ignored');
+      expect(migrationDeleteTrigger(foreign(base))).to.equal('deferred');
+      expect(migrationDeleteTrigger(base), "the operator's: its slots are free now").to.equal('plan');
+    });
   });
 
   it('namespaces, policies and the KubeVirt resource plan on any change but their resourceVersion', () => {
