@@ -8,9 +8,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { fetch } from 'undici';
-import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
+import { fetch, request, type Dispatcher } from 'undici';
 import { KubeApiError } from './errors.js';
 import type { KubeList, KubeObject, StatusBody } from './objects.js';
 import { apiVersionOf, resourcePath, type Resource } from './resources.js';
@@ -223,31 +221,51 @@ export class KubeClient {
     signal: AbortSignal,
   ): Promise<void> {
     const path = resourcePath(r, namespace);
-    const res = await this.send('GET', path, { query: { ...opts, watch: true }, signal });
-    if (res.status !== 200) throw errorFromResponse('WATCH', path, res.status, await res.text());
-    if (!res.body) return;
-    const input = Readable.fromWeb(res.body as never);
-    const lines = createInterface({ input, crlfDelay: Infinity });
+    const url = new URL(this.server + path);
+    for (const [k, v] of Object.entries({ ...opts, watch: true })) if (v !== undefined) url.searchParams.set(k, String(v));
+    const { headers, dispatcher } = await this.credentials.authorize(url.toString(), 'GET');
+    // undici's request, not fetch: its body is a Node stream, without a web stream and readline
+    // between the socket and JSON.parse (the watches carry every change of every VMI and node).
+    let res: Dispatcher.ResponseData;
     try {
-      for await (const line of lines) {
-        if (!line.trim()) continue;
-        let event: WatchEvent<T>;
-        try {
-          event = JSON.parse(line) as WatchEvent<T>;
-        } catch {
-          throw new KubeApiError('WATCH', path, 200, 'BadWatchEvent', `unparseable watch event: ${line.slice(0, 200)}`);
-        }
-        onEvent(event);
+      res = await request(url, { method: 'GET', headers: { ...headers, accept: 'application/json' }, ...(dispatcher ? { dispatcher } : {}), signal });
+    } catch (err) {
+      if (signal.aborted) return;
+      const cause = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
+      throw new KubeApiError('WATCH', path, 0, 'Unreachable', `cannot reach ${this.server}: ${cause}`);
+    }
+    if (res.statusCode !== 200) throw errorFromResponse('WATCH', path, res.statusCode, await res.body.text());
+    let pending = '';
+    const deliver = (line: string): void => {
+      if (!line.trim()) return;
+      let event: WatchEvent<T>;
+      try {
+        event = JSON.parse(line) as WatchEvent<T>;
+      } catch {
+        throw new KubeApiError('WATCH', path, 200, 'BadWatchEvent', `unparseable watch event: ${line.slice(0, 200)}`);
       }
+      onEvent(event);
+    };
+    try {
+      res.body.setEncoding('utf8');
+      for await (const chunk of res.body as AsyncIterable<string>) {
+        let start = 0;
+        for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
+          const line = pending + chunk.slice(start, nl);
+          pending = '';
+          start = nl + 1;
+          deliver(line);
+        }
+        pending += chunk.slice(start);
+      }
+      deliver(pending);
     } catch (err) {
       if (signal.aborted) return;
       throw err;
     } finally {
-      lines.close();
-      // Closing readline leaves the response open: if onEvent threw, the stream would linger
-      // until the server ends it, and a later connection error on it (no listener) would crash
-      // the process. Destroying it ends the request.
-      input.destroy();
+      // If onEvent threw, the stream would linger until the server ends it, and a later connection
+      // error on it (no listener) would crash the process. Destroying it ends the request.
+      res.body.destroy();
     }
   }
 }

@@ -26,6 +26,9 @@ import { PLAN_KEY, PlacementReconciler } from '../controllers/placement/controll
 import { linkFreshForMs, migrationDeleteTrigger, migrationTrigger, nodeLinkTrigger, nodeTrigger, objectTrigger, placementTrigger, vmiTrigger, type PlanTrigger, type TriggerContext } from '../observation/plan-triggers.js';
 import { planDelayMs, type LastPlan, type PacingOptions } from '../runtime/plan-pacing.js';
 
+/** Whose changes are triggers: a client's link or departure, a node's readiness, a placement's spec. */
+const TRIGGER_RESOURCES: ReadonlySet<string> = new Set([Resources.node.plural, Resources.nodeLink.plural, Resources.placement.plural]);
+
 export interface OperatorOptions {
   /** Unique per replica; the Lease holder identity and the Events' reportingInstance. */
   identity: string;
@@ -140,11 +143,12 @@ export class Operator {
   /** Counts a watch event by what it does, and asks for a plan when it should start one. */
   private observed(resource: string, effect: PlanTrigger): void {
     this.metrics.watchEvents.inc({ resource, effect });
-    if (effect === 'plan') this.requestPlan();
+    if (effect === 'plan') this.requestPlan(TRIGGER_RESOURCES.has(resource));
   }
 
-  private requestPlan(): void {
-    this.term?.planner.queue.addAfter(PLAN_KEY, planDelayMs(performance.now(), this.lastPlan, this.opts.pacing));
+  /** `trigger`: a change to a client, a node or a placement, planned for without pacing (plan-pacing.ts). */
+  private requestPlan(trigger = false): void {
+    this.term?.planner.queue.addAfter(PLAN_KEY, planDelayMs(performance.now(), this.lastPlan, this.opts.pacing, trigger));
   }
 
   /** One plan over all placements, timed for the pacing of the next. */

@@ -6,8 +6,10 @@
  * - plans leave the core mostly free: the next one starts no sooner than its predecessor's
  *   duration divided by `busyShare` after that one started, at most `maxGapMs`. With 10,000 VMIs
  *   and a 250 ms plan, a world that changes without pause is planned once a second.
- * Timed work (the periodic re-plan, cooldowns, departures) is scheduled by the plan itself and does
- * not pass through here.
+ * A trigger (a client's link or departure, a node's readiness, a placement's spec: what a person or
+ * a link agent changes, rarely) skips the second rule, so that it is planned for within the burst
+ * and the plan in progress. Timed work (the periodic re-plan, cooldowns, departures) is scheduled
+ * by the plan itself and does not pass through here.
  */
 
 export interface PacingOptions {
@@ -27,8 +29,8 @@ export interface LastPlan {
 }
 
 /** Milliseconds from `nowMs` until the plan an event asks for should start. */
-export function planDelayMs(nowMs: number, last: LastPlan | undefined, o: PacingOptions = DEFAULT_PACING): number {
-  if (!last) return o.burstMs;
+export function planDelayMs(nowMs: number, last: LastPlan | undefined, o: PacingOptions = DEFAULT_PACING, trigger = false): number {
+  if (!last || trigger) return o.burstMs;
   const gap = Math.min(o.maxGapMs, last.durationMs / o.busyShare);
   return Math.max(o.burstMs, last.startedMs + gap - nowMs);
 }

@@ -14,6 +14,10 @@ describe('plan pacing', () => {
     it(`${name}: ${want} ms`, () => expect(planDelayMs(now, last, DEFAULT_PACING)).to.equal(want));
   }
 
+  it('a trigger (a link, a departure, a placement) waits for the burst only', () => {
+    expect(planDelayMs(100, { startedMs: 0, durationMs: 3000 }, DEFAULT_PACING, true)).to.equal(100);
+  });
+
   it('keeps planning under its share of a core while events never stop', () => {
     // Events every 10 ms for a minute, plans of 250 ms: the share of time spent planning.
     let clock = 0;
