@@ -2,14 +2,14 @@
  * The measured process of bench/cache-memory.ts: an Operator whose memory is read from inside.
  * Run by the parent with `--expose-gc` and an IPC channel; not meant to be started by hand.
  *
- *   argv: <kubeconfig> <resync ms>
+ *   argv: <credentials (operator-credentials.ts: in-cluster, or a kubeconfig path)> <resync ms>
  *   -> { type: 'baseline' }  after imports, before any cache
  *   -> { type: 'synced' }    the operator's four informers started and synced (no worker running)
  *   <- { type: 'act', vmis, idleMs }  a placement exists: start the operator, plan, stay idle for idleMs
  *   -> { type: 'acting' }
  *   <- { type: 'stop' }
  */
-import { KubeClient } from '../src/kube/client.js';
+import { clientFor } from './operator-credentials.js';
 import { Operator } from '../src/operator/operator.js';
 import { durationStats, meanMs } from './operator-stats.js';
 import { afterGc, memory, type MemoryFigures } from './process-memory.js';
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   });
   send({ type: 'baseline', afterGc: await afterGc() });
 
-  const client = KubeClient.load(kubeconfig);
+  const client = clientFor(kubeconfig);
   const op = new Operator(client, {
     identity: 'bench-cache',
     resyncMs: Number(resync ?? 5000),

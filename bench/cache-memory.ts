@@ -21,6 +21,7 @@ import type { OfflineFirstPlacement } from '../src/kube/placement.js';
 import { Resources } from '../src/kube/resources.js';
 import type { ChildMessage, MemoryFigures, ParentMessage } from './cache-child.js';
 import { OperatorProcess, parseVariant, shippedVariant, type Variant } from './operator-process.js';
+import { podCredentials } from './operator-credentials.js';
 import { buildCacheWorld, meanCachedVmiBytes, SERVERS, WORKSTATIONS } from './cache-world.js';
 import { labPlacementSpec, machineLine, NAMESPACE, startPlane, waitFor } from './operator-world.js';
 
@@ -47,9 +48,9 @@ export interface VariantFigures {
 }
 
 /** One operator process against the world: informers only, then acting with a placement. */
-async function measure(client: KubeClient, kubeconfigPath: string, vmis: number, variant: Variant): Promise<VariantFigures> {
+async function measure(client: KubeClient, credentials: string, vmis: number, variant: Variant): Promise<VariantFigures> {
   log(`\n== operator process: ${variant.label}`);
-  const child = new OperatorProcess<ChildMessage, ParentMessage>('cache-child.js', [kubeconfigPath, String(RESYNC_MS)], variant, (line) => log(`  child: ${line}`));
+  const child = new OperatorProcess<ChildMessage, ParentMessage>('cache-child.js', [credentials, String(RESYNC_MS)], variant, (line) => log(`  child: ${line}`));
   try {
     const next = <T extends ChildMessage['type']>(type: T, timeoutMs: number) => child.next(type, timeoutMs);
     const tell = (m: ParentMessage): void => child.tell(m);
@@ -150,8 +151,10 @@ async function main(): Promise<void> {
     plane = up.plane;
     await buildCacheWorld(up.client, vmis, log);
     log(`a VMI as the informer caches it (managedFields dropped): ${((await meanCachedVmiBytes(up.client)) / 1000).toFixed(1)} kB of JSON on average`);
+    // As in its pod: the ServiceAccount's token and CA, read without client-node.
+    const credentials = await podCredentials(up.client, up.plane.ca.certPem);
     const results: VariantFigures[] = [];
-    for (const v of variants) results.push(await measure(up.client, up.plane.kubeconfigPath, vmis, v));
+    for (const v of variants) results.push(await measure(up.client, credentials, vmis, v));
     log(machineLine());
     if (jsonPath) {
       mkdirSync(dirname(jsonPath), { recursive: true });

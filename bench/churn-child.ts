@@ -3,12 +3,12 @@
  * default periodic re-plan and pacing), reporting its own CPU time, memory, plans and watch events.
  * Run by the parent with an IPC channel; not meant to be started by hand.
  *
- *   argv: <kubeconfig> <namespace for the leader Lease> <time scale>
+ *   argv: <credentials (operator-credentials.ts: in-cluster, or a kubeconfig path)> <namespace for the leader Lease> <time scale>
  *   -> { type: 'synced' }   caches synced, acting
  *   -> { type: 'sample' }   every second
  *   <- { type: 'stop' }
  */
-import { KubeClient } from '../src/kube/client.js';
+import { clientFor } from './operator-credentials.js';
 import { Operator } from '../src/operator/operator.js';
 import { durationStats } from './operator-stats.js';
 
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   process.once('disconnect', () => {
     if (!finished) process.exit(1);
   });
-  const op = new Operator(KubeClient.load(kubeconfig), {
+  const op = new Operator(clientFor(kubeconfig), {
     identity: 'bench-churn',
     leaderElection: { namespace },
     timeScale: Number(timeScale ?? 1),

@@ -17,7 +17,8 @@
  * A trigger pair works on a workstation whose VMs all run at home on a 5 Mbit/s link: "better link"
  * (it reports 900 Mbit/s, freshly measured; timed to the first migration of one of its VMs to it),
  * then, 5-8 s later, "leaving client" (offline-first.io/leaving; timed to the first migration
- * home), then the workstation is reset to its slow link.
+ * home), then the workstation is reset to its slow link. Each trigger waits until none of the
+ * operator's migrations is open (the other migrations go on), as in operator-latency.ts.
  */
 import type { ControlPlane } from '../src/controlplane/control-plane.js';
 import type { KubeClient } from '../src/kube/client.js';
@@ -30,6 +31,7 @@ import type { ChurnChildMessage, ChurnParentMessage, ChurnSample } from './churn
 import { Churn, createNodeLeases } from './churn-world.js';
 import { MigrationWatch, type Sample } from './migration-watch.js';
 import { OperatorProcess, parseVariant, shippedVariant } from './operator-process.js';
+import { podCredentials } from './operator-credentials.js';
 import { labPlacementSpec, linkAnnotations, machineLine, NAMESPACE, startPlane, summary, waitFor, workstationName } from './operator-world.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -128,7 +130,9 @@ async function main(): Promise<void> {
 
     const variant = parseVariant(args.variant ?? shippedVariant(log));
     log(`operator process: ${variant.label}`);
-    const op = new OperatorProcess<ChurnChildMessage, ChurnParentMessage>('churn-child.js', [plane.kubeconfigPath, NAMESPACE, String(MS_PER_SIM_SECOND / 1000)], variant, (line) => log(`  child: ${line}`));
+    // As in its pod: the ServiceAccount's token and CA, read without client-node.
+    const credentials = await podCredentials(client, plane.ca.certPem);
+    const op = new OperatorProcess<ChurnChildMessage, ChurnParentMessage>('churn-child.js', [credentials, NAMESPACE, String(MS_PER_SIM_SECOND / 1000)], variant, (line) => log(`  child: ${line}`));
     child = op;
     const synced = await op.next('synced', 600_000);
     log(`operator caches synced and leading in ${(synced.syncMs / 1000).toFixed(1)} s`);
@@ -172,9 +176,13 @@ async function main(): Promise<void> {
     const w = watch;
     const boundTo = (ws: number) => (m: VirtualMachineInstanceMigration) => vmIndex(m.spec.vmiName) % WORKSTATIONS === ws;
     log(`${args.triggers} trigger pairs under churn`);
+    // Each trigger waits until the operator's own migrations have ended: a trigger met by all of
+    // KubeVirt's slots taken (parallelMigrationsPerCluster) would time the slots, not the operator.
+    const ownOpen = () => w.open().filter((m) => m.metadata.labels?.[PlacementLabels.placement] !== undefined).length;
     for (let k = 0; k < args.triggers; k++) {
       const ws = TRIGGER_DIGIT + 10 * (k % Math.floor(WORKSTATIONS / 10));
-      await sleep(uniform(2000, 5000));
+      await waitFor("the operator's migrations to end", () => ownOpen() === 0, 120_000, 200);
+      await sleep(uniform(1000, 3000));
       links.set(ws, '900Mbit/s');
       const better = await w.time((m) => boundTo(ws)(m) && m.metadata.labels?.[PlacementLabels.direction] === 'ToClient', () =>
         client.mergePatch(Resources.node, undefined, workstationName(ws), { metadata: { annotations: linkAnnotations('900Mbit/s') } }), TRIGGER_TIMEOUT_MS);
