@@ -116,9 +116,14 @@ export class KubeClient {
     throw errorFromResponse(method, path, res.status, text);
   }
 
-  private async send(method: string, path: string, opts: RequestOptions) {
+  private url(path: string, query: Query = {}): URL {
     const url = new URL(this.server + path);
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url;
+  }
+
+  private async send(method: string, path: string, opts: RequestOptions) {
+    const url = this.url(path, opts.query);
     const { headers, dispatcher } = await this.credentials.authorize(url.toString(), method);
     const h: Record<string, string> = { ...headers, accept: 'application/json' };
     let body: string | undefined;
@@ -221,8 +226,7 @@ export class KubeClient {
     signal: AbortSignal,
   ): Promise<void> {
     const path = resourcePath(r, namespace);
-    const url = new URL(this.server + path);
-    for (const [k, v] of Object.entries({ ...opts, watch: true })) if (v !== undefined) url.searchParams.set(k, String(v));
+    const url = this.url(path, { ...opts, watch: true });
     const { headers, dispatcher } = await this.credentials.authorize(url.toString(), 'GET');
     // undici's request, not fetch: its body is a Node stream, without a web stream and readline
     // between the socket and JSON.parse (the watches carry every change of every VMI and node).

@@ -15,7 +15,8 @@
  *   plan reads the caches as they are, so nothing deferred is ever planned from stale data;
  * - `plan`: anything else, such as a new or better link, a client leaving, a VM stopping, a
  *   placement changed.
- * Pure: the caller passes the time and the shortest link freshness of all placements.
+ * Pure: the caller passes the time and the shortest link freshness of all placements, as a function
+ * asked only when a link refresh is weighed.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { isMigrationFinal, KubevirtLabels, type VirtualMachineInstance, type VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
@@ -112,12 +113,16 @@ export function placementTrigger(old: OfflineFirstPlacement | undefined, next: O
   return sameForPlanner(oldRead, nextRead) ? 'ignored' : 'plan';
 }
 
-/** Whether `next` replaces a still-fresh `old` with about the same values. */
-export function routineLinkRefresh(old: Parsed<LinkMeasurement>, next: Parsed<LinkMeasurement>, ctx: TriggerContext): boolean {
+/**
+ * Whether `next` replaces a still-fresh `old` with about the same values. The context is asked for
+ * only when both are readable links (most node events never get here).
+ */
+export function routineLinkRefresh(old: Parsed<LinkMeasurement>, next: Parsed<LinkMeasurement>, context: () => TriggerContext): boolean {
   const a = old.value;
   const b = next.value;
   if (!a || !b || old.error !== undefined || next.error !== undefined) return false;
   // A link that was stale for some placement (or about to be) and is fresh again is news.
+  const ctx = context();
   if (ctx.nowMs - a.measuredAtMs >= ctx.linkFreshForMs || b.measuredAtMs < a.measuredAtMs) return false;
   if (Math.abs(b.bandwidthBytesPerSecond / a.bandwidthBytesPerSecond - 1) > LINK_REFRESH_TOLERANCE.bandwidthRatio) return false;
   if (a.rttMs === undefined || b.rttMs === undefined) return a.rttMs === b.rttMs;
@@ -131,20 +136,20 @@ function withoutLinkAnnotations(n: Node): Node {
 }
 
 /** A node as cached: link annotations refreshed alone are deferred, anything else read plans. */
-export function nodeTrigger(old: Node | undefined, next: Node, ctx: TriggerContext): PlanTrigger {
+export function nodeTrigger(old: Node | undefined, next: Node, context: () => TriggerContext): PlanTrigger {
   if (!old) return 'plan';
   if (sameForPlanner(old, next)) return 'ignored';
   if (!sameForPlanner(withoutLinkAnnotations(old), withoutLinkAnnotations(next))) return 'plan';
-  return routineLinkRefresh(linkFromAnnotations(old), linkFromAnnotations(next), ctx) ? 'deferred' : 'plan';
+  return routineLinkRefresh(linkFromAnnotations(old), linkFromAnnotations(next), context) ? 'deferred' : 'plan';
 }
 
 /** A link agent's record: the planner reads its estimate only (not the last probe or probe count). */
-export function nodeLinkTrigger(old: NodeLink | undefined, next: NodeLink, ctx: TriggerContext): PlanTrigger {
+export function nodeLinkTrigger(old: NodeLink | undefined, next: NodeLink, context: () => TriggerContext): PlanTrigger {
   if (!old || old.metadata.name !== next.metadata.name) return 'plan';
   const a = linkFromNodeLink(old);
   const b = linkFromNodeLink(next);
   if (isDeepStrictEqual(a, b)) return 'ignored';
-  return routineLinkRefresh(a, b, ctx) ? 'deferred' : 'plan';
+  return routineLinkRefresh(a, b, context) ? 'deferred' : 'plan';
 }
 
 /** The shortest spec.linkMaxAge of the placements (10m when unset); unreadable ones count as 0 (every refresh plans). */

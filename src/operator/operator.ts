@@ -121,8 +121,8 @@ export class Operator {
     const ownMigration = (uid: string): boolean => this.migrations.list().some((m) => m.metadata.uid === uid && isOurs(m));
     weigh(this.placements, placementTrigger);
     weigh(this.vmis, (old, next) => vmiTrigger(old, next, ownMigration));
-    weigh(this.nodes, (old, next) => nodeTrigger(old, next, context()));
-    weigh(this.nodeLinks, (old, next) => nodeLinkTrigger(old, next, context()));
+    weigh(this.nodes, (old, next) => nodeTrigger(old, next, context));
+    weigh(this.nodeLinks, (old, next) => nodeLinkTrigger(old, next, context));
     for (const inf of [this.kubevirts, this.migrationPolicies, this.namespaces] as Informer<KubeObject>[]) weigh(inf, objectTrigger);
     weigh(this.migrations, migrationTrigger, (m) => {
       if (isOurs(m)) this.term?.follower.queue.add(objectKey(m));

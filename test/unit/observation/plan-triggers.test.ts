@@ -58,9 +58,9 @@ describe('plan triggers', () => {
       ['allocatable memory', node(base), node(base, (n) => { n.status!.allocatable = { ...n.status!.allocatable, memory: '8Gi' }; }), 'plan'],
     ];
     for (const [name, old, next, want, c] of cases) {
-      it(`${name}: ${want}`, () => expect(nodeTrigger(old, next, c ?? ctx)).to.equal(want));
+      it(`${name}: ${want}`, () => expect(nodeTrigger(old, next, () => c ?? ctx)).to.equal(want));
     }
-    it('a new node plans', () => expect(nodeTrigger(undefined, node(base), ctx)).to.equal('plan'));
+    it('a new node plans', () => expect(nodeTrigger(undefined, node(base), () => ctx)).to.equal('plan'));
   });
 
   describe('a VMI, as cached', () => {
@@ -175,7 +175,7 @@ describe('plan triggers', () => {
       ['a first estimate', { metadata: { name: 'pc-1' }, status: { probes: 0 } }, record(1e7, 0), 'plan'],
     ];
     for (const [name, old, next, want] of cases) {
-      it(`${name}: ${want}`, () => expect(nodeLinkTrigger(old, next, ctx)).to.equal(want));
+      it(`${name}: ${want}`, () => expect(nodeLinkTrigger(old, next, () => ctx)).to.equal(want));
     }
   });
 
