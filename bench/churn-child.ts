@@ -29,6 +29,10 @@ export interface ChurnSample {
   events: Record<string, number>;
   /** Watch events by resource and effect ("nodes plan"). */
   eventsByResource: Record<string, number>;
+  /** Seconds spent in each reconcile step so far (gather, plan, act, report) and how often. */
+  steps: Record<string, { count: number; sumSeconds: number }>;
+  /** Plans cut short by a trigger, by the step after which they stopped. */
+  cut: Record<string, number>;
   /** VMs decided in the last plan. */
   decided: number;
 }
@@ -51,6 +55,15 @@ async function sample(op: Operator): Promise<ChurnSample> {
     events[effect] = (events[effect] ?? 0) + v.value;
     eventsByResource[`${v.labels.resource} ${effect}`] = v.value;
   }
+  const steps: ChurnSample['steps'] = {};
+  for (const v of (await op.metrics.reconcileSteps.get()).values) {
+    const step = String(v.labels.step);
+    const entry = (steps[step] ??= { count: 0, sumSeconds: 0 });
+    if (v.metricName?.endsWith('_count')) entry.count = v.value;
+    else if (v.metricName?.endsWith('_sum')) entry.sumSeconds = v.value;
+  }
+  const cut: Record<string, number> = {};
+  for (const v of (await op.metrics.plansCut.get()).values) cut[String(v.labels.step)] = v.value;
   return {
     type: 'sample',
     atMs: Date.now(),
@@ -63,6 +76,8 @@ async function sample(op: Operator): Promise<ChurnSample> {
     reconcileSeconds: reconciles.sumSeconds,
     events,
     eventsByResource,
+    steps,
+    cut,
     decided: op.reconciler.lastPlan?.decisions.length ?? 0,
   };
 }

@@ -105,6 +105,11 @@ function windowFigures(first: ChurnSample, last: ChurnSample, samples: readonly 
     reconcileWallShare: (last.reconcileSeconds - first.reconcileSeconds) / seconds,
     events,
     eventsByResource,
+    stepMeanMs: Object.fromEntries(Object.entries(last.steps).map(([k, b]) => {
+      const a = first.steps[k] ?? { count: 0, sumSeconds: 0 };
+      return [k, ((b.sumSeconds - a.sumSeconds) / Math.max(1, b.count - a.count)) * 1000];
+    })),
+    cut: delta(first.cut, last.cut),
   };
 }
 
@@ -219,6 +224,7 @@ async function main(): Promise<void> {
       log(`  ${name}, ${(f.seconds / 60).toFixed(1)} min:`);
       log(`    operator CPU ${(100 * f.cpuShare).toFixed(1)} % of one core; RSS highest ${mb(f.maxRss)}, mean ${mb(f.meanRss)}`);
       log(`    ${f.plans} plans, mean ${f.meanPlanMs.toFixed(0)} ms; ${f.reconciles} placement reconciles, mean ${f.meanReconcileMs.toFixed(0)} ms (wall time, API writes included: ${(100 * f.reconcileWallShare).toFixed(1)} % of the time)`);
+      log(`    reconcile steps, mean: ${Object.entries(f.stepMeanMs).map(([k, ms]) => `${k} ${ms.toFixed(0)} ms`).join(', ')}; plans cut short by a trigger: ${Object.values(f.cut).reduce((x, y) => x + y, 0)} (${Object.entries(f.cut).filter(([, n]) => n > 0).map(([k, n]) => `after ${k} ${n}`).join(', ') || 'none'})`);
       log(`    watch events: ${Object.entries(f.events).map(([k, n]) => `${k} ${n} (${(n / f.seconds).toFixed(1)}/s)`).join(', ')}`);
       log(`      by resource: ${Object.entries(f.eventsByResource).filter(([, n]) => n > 0).sort((x, y) => y[1] - x[1]).map(([k, n]) => `${k} ${(n / f.seconds).toFixed(2)}/s`).join(', ')}`);
     };

@@ -18,6 +18,8 @@ export class OperatorMetrics {
   readonly queueDepth: Gauge<'queue'>;
   readonly leader: Gauge;
   readonly planDuration: Histogram;
+  readonly reconcileSteps: Histogram<'step'>;
+  readonly plansCut: Counter<'step'>;
   readonly inputErrors: Gauge;
   readonly hungMigrations: Gauge<'placement'>;
   readonly watchEvents: Counter<'resource' | 'effect'>;
@@ -41,6 +43,8 @@ export class OperatorMetrics {
     this.queueDepth = new Gauge({ name: 'offline_first_workqueue_depth', help: 'Keys waiting in a work queue.', labelNames: ['queue'], registers });
     this.leader = new Gauge({ name: 'offline_first_leader', help: '1 while this replica holds the leader Lease.', registers });
     this.planDuration = new Histogram({ name: 'offline_first_plan_duration_seconds', help: 'Time to compute one plan over all placements.', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2], registers });
+    this.reconcileSteps = new Histogram({ name: 'offline_first_reconcile_step_duration_seconds', help: 'Time spent in each step of a placement reconcile: gather (caches to planner input), plan, act (policies, migrations, their Events), report (status, Events, metrics).', labelNames: ['step'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2], registers });
+    this.plansCut = new Counter({ name: 'offline_first_plans_cut_total', help: 'Plans stopped after a step (gather, plan, act) because a trigger arrived meanwhile; the trigger\'s plan did the rest.', labelNames: ['step'], registers });
     this.inputErrors = new Gauge({ name: 'offline_first_input_errors', help: 'Input values (annotations, node and VM fields) the last plan could not use.', registers });
     this.watchEvents = new Counter({ name: 'offline_first_watch_events_total', help: 'Watch events by resource and effect: plan (something the planner reads changed), deferred (a link refreshed with about the same values; read at the next periodic re-plan), ignored (nothing the planner reads changed).', labelNames: ['resource', 'effect'], registers });
     this.hungMigrations = new Gauge({ name: 'offline_first_migrations_hung', help: 'Open migrations of the operator stuck before Running or running past both their prediction and KubeVirt\'s budget, by placement.', labelNames: ['placement'], registers });

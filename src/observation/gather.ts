@@ -23,7 +23,7 @@ import { openOrSettling } from './settling.js';
 import { learnedLinkCorrections } from './link-learning.js';
 import type { LinkCorrection } from '../domain/placement/link-correction.js';
 import { VmMeasurementReader, type VmMeasurements } from './vm-measurements.js';
-import { ParsedFacts, valueOf, type NodeParsers, type VmiFacts, type VmiParsers } from './parsed-facts.js';
+import { ParsedFacts, valueOf, type DerivedVm, type NodeParsers, type VmiFacts, type VmiParsers } from './parsed-facts.js';
 
 /** Launcher pod overhead on top of the guest memory request (virt-launcher, QEMU, page tables). */
 const LAUNCHER_OVERHEAD_BYTES = 300 * 1024 * 1024;
@@ -275,35 +275,33 @@ export function gather(o: Observed): Gathered {
   const measurements = o.measurements ?? new VmMeasurementReader();
   const claimedBy = new Map<string, string>();
   const overridden = new Map<string, string[]>();
+  // Each VMI derived once per context (vm-view-memo.ts). The context is all the loop reads besides
+  // the VMI and its migrations; measurements read from outside the object (Prometheus) change
+  // without it, so with such a source every VMI is derived on every plan.
+  const memo = facts.remembers && !measurements.readsOutside ? facts.views : undefined;
+  memo?.begin(JSON.stringify([
+    [...placements.values()].map(({ object: p }) => [objectKey(p), p.metadata.uid ?? '', p.metadata.generation ?? p.spec]),
+    clusterConfig ?? null,
+    policies,
+    [...namespaceLabels],
+    o.migrationPoliciesServed ?? true,
+  ]));
+  const context: VmContext = { placements: [...placements.values()], resolver, clusterConfig, intents, namespaceLabels, facts, measurements };
   for (const vmi of o.vmis) {
-    const ns = vmi.metadata.namespace!;
     const key = objectKey(vmi);
-    let owner: { object: OfflineFirstPlacement; policy: PlacementPolicy } | undefined;
-    for (const entry of placements.values()) {
-      if (entry.object.metadata.namespace !== ns || !matchesSelector(entry.object.spec.vmSelector, vmi.metadata.labels)) continue;
-      if (!owner) owner = entry;
-      else problems.push({ placementKey: entry.policy.key, reason: 'VMClaimedByOtherPlacement', message: `VMI ${key} is also selected by the older placement ${owner.policy.key}` });
+    const history = migrationsByVm.get(key) ?? NO_MIGRATIONS;
+    const isOpen = openByVm.has(key);
+    let derived = memo?.get(vmi, isOpen, history);
+    if (!derived) {
+      derived = deriveVm(vmi, key, isOpen, history, context);
+      memo?.set(vmi, isOpen, history, derived);
     }
-    if (!owner) continue;
-    claimedBy.set(key, owner.policy.key);
-    // The link-class label a VMI carries is the operator's, set before each move: matched without it,
-    // and with each class of the placement that has a policy.
-    const { [PlacementLabels.linkClass]: _class, ...labels } = vmi.metadata.labels ?? {};
-    const vmiLabels = vmi.metadata.labels ? labels : undefined;
-    const settings = resolver.forVmi(vmiLabels, namespaceLabels.get(ns));
-    const intent = intents.get(owner.policy.key);
-    const classSettings = intent?.classes.length
-      ? Object.fromEntries(intent.classes.map((c) => [c.name, resolver.forVmi({ ...labels, [PlacementLabels.linkClass]: c.name }, namespaceLabels.get(ns))]))
-      : undefined;
-    const migrationSettings = clusterConfig !== undefined || settings.policy !== undefined || intent !== undefined ? settings : undefined;
-    const notApplied = intent ? settingsNotApplied(intent, settings, classSettings) : undefined;
-    if (notApplied) overridden.set(owner.policy.key, [...(overridden.get(owner.policy.key) ?? []), `${vmi.metadata.name}: ${notApplied}`]);
-    try {
-      const view = vmView(vmi, facts.vmi(vmi, VMI_PARSERS), owner, openByVm.has(key), vmHistory(migrationsByVm.get(key) ?? [], vmi.status?.migrationState), (memoryBytes, f) => facts.measurements(vmi, f, memoryBytes, measurements), inputErrors);
-      vms.push({ ...view, ...(migrationSettings ? { migrationSettings } : {}), ...(classSettings ? { classSettings } : {}), ...(notApplied ? { settingsNotApplied: notApplied } : {}) });
-    } catch (err) {
-      inputErrors.push(vmiProblem(vmi, err instanceof Error ? err.message : String(err)));
-    }
+    for (const c of derived.claims) problems.push({ placementKey: c.placementKey, reason: 'VMClaimedByOtherPlacement', message: c.message });
+    for (const error of derived.errors) inputErrors.push(vmiProblem(vmi, error));
+    if (derived.owner === undefined) continue;
+    claimedBy.set(key, derived.owner);
+    if (derived.notApplied) overridden.set(derived.owner, [...(overridden.get(derived.owner) ?? []), `${vmi.metadata.name}: ${derived.notApplied}`]);
+    if (derived.view) vms.push(derived.view);
   }
 
   const inFlight: InFlightMigration[] = open.map((m) => {
@@ -343,6 +341,54 @@ export function gather(o: Observed): Gathered {
   };
 }
 
+const NO_MIGRATIONS: readonly VirtualMachineInstanceMigration[] = [];
+
+/** What deriving one VMI reads besides the VMI and its migrations: the same for every VMI of a plan. */
+interface VmContext {
+  placements: readonly { object: OfflineFirstPlacement; policy: PlacementPolicy }[];
+  resolver: SettingsResolver;
+  clusterConfig: KubevirtMigrationConfig | undefined;
+  intents: ReadonlyMap<string, ManagedPolicyIntent>;
+  namespaceLabels: ReadonlyMap<string, Record<string, string> | undefined>;
+  facts: ParsedFacts;
+  measurements: VmMeasurementReader;
+}
+
+/** One VMI's placement, KubeVirt's settings for it and its view for the planner, with the problems found. */
+function deriveVm(vmi: VirtualMachineInstance, key: string, isOpen: boolean, migrations: readonly VirtualMachineInstanceMigration[], c: VmContext): DerivedVm {
+  const ns = vmi.metadata.namespace!;
+  let owner: { object: OfflineFirstPlacement; policy: PlacementPolicy } | undefined;
+  const claims: { placementKey: string; message: string }[] = [];
+  for (const entry of c.placements) {
+    if (entry.object.metadata.namespace !== ns || !matchesSelector(entry.object.spec.vmSelector, vmi.metadata.labels)) continue;
+    if (!owner) owner = entry;
+    else claims.push({ placementKey: entry.policy.key, message: `VMI ${key} is also selected by the older placement ${owner.policy.key}` });
+  }
+  if (!owner) return { claims, errors: [] };
+  // The link-class label a VMI carries is the operator's, set before each move: matched without it,
+  // and with each class of the placement that has a policy.
+  const { [PlacementLabels.linkClass]: _class, ...labels } = vmi.metadata.labels ?? {};
+  const vmiLabels = vmi.metadata.labels ? labels : undefined;
+  const nsLabels = c.namespaceLabels.get(ns);
+  const settings = c.resolver.forVmi(vmiLabels, nsLabels);
+  const intent = c.intents.get(owner.policy.key);
+  const classSettings = intent?.classes.length
+    ? Object.fromEntries(intent.classes.map((cl) => [cl.name, c.resolver.forVmi({ ...labels, [PlacementLabels.linkClass]: cl.name }, nsLabels)]))
+    : undefined;
+  const migrationSettings = c.clusterConfig !== undefined || settings.policy !== undefined || intent !== undefined ? settings : undefined;
+  const notApplied = intent ? settingsNotApplied(intent, settings, classSettings) : undefined;
+  const errors: string[] = [];
+  let view: VmView | undefined;
+  try {
+    const parsed = c.facts.vmi(vmi, VMI_PARSERS);
+    const base = vmView(vmi, parsed, owner, isOpen, vmHistory(migrations, vmi.status?.migrationState), (memoryBytes, f) => c.facts.measurements(vmi, f, memoryBytes, c.measurements), errors);
+    view = { ...base, ...(migrationSettings ? { migrationSettings } : {}), ...(classSettings ? { classSettings } : {}), ...(notApplied ? { settingsNotApplied: notApplied } : {}) };
+  } catch (err) {
+    errors.push(err instanceof Error ? err.message : String(err));
+  }
+  return { owner: owner.policy.key, claims, ...(view ? { view } : {}), ...(notApplied ? { notApplied } : {}), errors };
+}
+
 /** The learned correction applied to a measured bandwidth, the measurement kept beside it. */
 function correctedLink(measured: number, c: LinkCorrection | undefined): Pick<LinkMeasurement, 'bandwidthBytesPerSecond' | 'correction' | 'measuredBandwidthBytesPerSecond'> | undefined {
   return c ? { bandwidthBytesPerSecond: measured * c.factor, correction: c.factor, measuredBandwidthBytesPerSecond: measured } : undefined;
@@ -372,18 +418,18 @@ function vmView(
   migrating: boolean,
   history: VmHistory,
   measure: (memoryBytes: number, parsed: VmiFacts) => VmMeasurements,
-  inputErrors: InputProblem[],
+  errors: string[],
 ): VmView {
   const key = objectKey(vmi);
   const lm = vmiCondition(vmi, 'LiveMigratable');
   const memoryBytes = valueOf(parsed.memoryBytes);
   // Each source in its precedence (sources.ts); what was unusable is reported.
   const measured = measure(memoryBytes, parsed);
-  for (const error of measured.errors) inputErrors.push(vmiProblem(vmi, error));
+  errors.push(...measured.errors);
   const binding = owner.object.spec.clientBinding;
   const boundClient = binding?.labelKey ? vmi.metadata.labels?.[binding.labelKey] : binding?.annotationKey ? vmi.metadata.annotations?.[binding.annotationKey] : undefined;
   const disks = parsed.disks;
-  for (const error of disks.errors) inputErrors.push(vmiProblem(vmi, error));
+  errors.push(...disks.errors);
   const cpu = vmi.spec.domain.cpu ?? {};
   const footprint = valueOf(parsed.footprint);
   return {

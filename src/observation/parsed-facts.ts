@@ -8,11 +8,13 @@
  * Only for objects nobody mutates in place (an informer's). The operator keeps one instance across
  * plans; without one, gather parses every object on every call.
  */
+import type { VmView } from '../domain/placement/index.js';
 import type { VirtualMachineInstance } from '../kube/kubevirt.js';
 import type { Node } from '../kube/node.js';
 import { departureFromNode, linkFromAnnotations, type LinkMeasurement, type Parsed } from './annotations.js';
 import { diskFacts, type DiskFacts } from './disks.js';
 import type { VmMeasurementReader, VmMeasurements } from './vm-measurements.js';
+import { VmViewMemo } from './vm-view-memo.js';
 
 /** A value, or the error parsing it threw (thrown again on each use, as if parsed anew). */
 export type Outcome<T> = { readonly value: T } | { readonly error: unknown };
@@ -40,6 +42,18 @@ export interface VmiFacts {
   measurements?: { readonly memoryBytes: number; readonly value: VmMeasurements };
 }
 
+/**
+ * What gather derived for one VMI besides parsing it: its owning placement (none when no placement
+ * selects it), the placements' claims it found, its view with KubeVirt's settings, and its problems.
+ */
+export interface DerivedVm {
+  readonly owner?: string;
+  readonly claims: readonly { placementKey: string; message: string }[];
+  readonly view?: VmView;
+  readonly notApplied?: string;
+  readonly errors: readonly string[];
+}
+
 export interface NodeFacts {
   readonly link: Parsed<LinkMeasurement>;
   readonly departure: Parsed<{ departureAtMs?: number }>;
@@ -58,8 +72,17 @@ export interface NodeParsers {
 export class ParsedFacts {
   private readonly vmis = new WeakMap<VirtualMachineInstance, VmiFacts>();
   private readonly nodes = new WeakMap<Node, NodeFacts>();
+  /** What gather derived per VMI in the context of the last plans (vm-view-memo.ts). */
+  readonly views: VmViewMemo<DerivedVm>;
 
-  constructor(private readonly remember = true) {}
+  constructor(private readonly remember = true) {
+    this.views = new VmViewMemo<DerivedVm>(remember);
+  }
+
+  /** Whether this instance keeps what it parses across calls. */
+  get remembers(): boolean {
+    return this.remember;
+  }
 
   /** A parser for one gather that remembers nothing (every object parsed on every call). */
   static once(): ParsedFacts {
@@ -82,6 +105,23 @@ export class ParsedFacts {
       if (this.remember) this.nodes.set(node, f);
     }
     return f;
+  }
+
+  /**
+   * The cache replaced `old` by `next` and nothing gather reads changed (plan-triggers.ts:
+   * `sameForPlanner`, equal but for the resourceVersion, as after most of virt-handler's and
+   * kubelet's writes): what was parsed and derived of `old` holds for `next`.
+   */
+  carryVmi(old: VirtualMachineInstance, next: VirtualMachineInstance): void {
+    const f = this.vmis.get(old);
+    if (f && this.remember) this.vmis.set(next, f);
+    this.views.carry(old, next);
+  }
+
+  /** As carryVmi, for a node. */
+  carryNode(old: Node, next: Node): void {
+    const f = this.nodes.get(old);
+    if (f && this.remember) this.nodes.set(next, f);
   }
 
   /** The reader's measurements of the VMI; remembered only when they come from the object alone. */

@@ -25,6 +25,7 @@ import { VmMeasurementReader } from '../observation/vm-measurements.js';
 import { PLAN_KEY, PlacementReconciler } from '../controllers/placement/controller.js';
 import { linkFreshForMs, migrationDeleteTrigger, migrationTrigger, nodeLinkTrigger, nodeTrigger, objectTrigger, placementTrigger, vmiTrigger, type PlanTrigger, type TriggerContext } from '../observation/plan-triggers.js';
 import { planDelayMs, type LastPlan, type PacingOptions } from '../runtime/plan-pacing.js';
+import { PlanSupersession } from '../runtime/plan-supersession.js';
 
 /** Whose changes are triggers: a client's link or departure, a node's readiness, a placement's spec. */
 const TRIGGER_RESOURCES: ReadonlySet<string> = new Set([Resources.node.plural, Resources.nodeLink.plural, Resources.placement.plural]);
@@ -66,6 +67,7 @@ export class Operator {
   private readonly elector: LeaderElector | undefined;
   private term: { planner: Controller; follower: Controller } | undefined;
   private lastPlan: LastPlan | undefined;
+  private readonly supersession = new PlanSupersession();
   private leading: Promise<unknown> | undefined;
   private synced = false;
   private stopped = false;
@@ -105,6 +107,7 @@ export class Operator {
       measurements: new VmMeasurementReader(opts.externalSource),
       log: (m, f) => this.log(m, f),
       migrationPoliciesServed: () => this.migrationPolicies.hasSynced(),
+      superseded: () => this.supersession.superseded,
     });
     this.follower = new MigrationFollower(actuator, this.migrations, this.vmis, this.placements, this.metrics, opts.timeScale ?? 1);
     // Each event is weighed (plan-triggers.ts): most of a live cluster's churn changes nothing the
@@ -120,8 +123,14 @@ export class Operator {
       });
     const ownMigration = (uid: string): boolean => this.migrations.list().some((m) => m.metadata.uid === uid && isOurs(m));
     weigh(this.placements, placementTrigger);
-    weigh(this.vmis, (old, next) => vmiTrigger(old, next, ownMigration));
-    weigh(this.nodes, (old, next) => nodeTrigger(old, next, context));
+    // An object replaced with nothing read changed keeps what the planner derived of it (parsed-facts.ts).
+    const carried = <T>(trigger: (old: T | undefined, next: T) => PlanTrigger, carry: (old: T, next: T) => void) => (old: T | undefined, next: T): PlanTrigger => {
+      const effect = trigger(old, next);
+      if (effect === 'ignored' && old) carry(old, next);
+      return effect;
+    };
+    weigh(this.vmis, carried((old, next) => vmiTrigger(old, next, ownMigration), (old, next) => this.reconciler.unchangedVmi(old, next)));
+    weigh(this.nodes, carried((old, next) => nodeTrigger(old, next, context), (old, next) => this.reconciler.unchangedNode(old, next)));
     weigh(this.nodeLinks, (old, next) => nodeLinkTrigger(old, next, context));
     for (const inf of [this.kubevirts, this.migrationPolicies, this.namespaces] as Informer<KubeObject>[]) weigh(inf, objectTrigger);
     weigh(this.migrations, migrationTrigger, (m) => {
@@ -146,19 +155,37 @@ export class Operator {
     if (effect === 'plan') this.requestPlan(TRIGGER_RESOURCES.has(resource));
   }
 
-  /** `trigger`: a change to a client, a node or a placement, planned for without pacing (plan-pacing.ts). */
+  /**
+   * `trigger`: a change to a client, a node or a placement, planned for without pacing
+   * (plan-pacing.ts); a plan in progress stops at its next step (plan-supersession.ts).
+   */
   private requestPlan(trigger = false): void {
-    this.term?.planner.queue.addAfter(PLAN_KEY, planDelayMs(performance.now(), this.lastPlan, this.opts.pacing, trigger));
+    if (!this.term) return;
+    if (trigger) this.supersession.trigger();
+    this.term.planner.queue.addAfter(PLAN_KEY, planDelayMs(performance.now(), this.lastPlan, this.opts.pacing, trigger));
   }
 
-  /** One plan over all placements, timed for the pacing of the next. */
-  private async plan(): Promise<{ requeueAfterMs: number }> {
+  /**
+   * One plan over all placements, timed for the pacing of the next. A plan cut short by a trigger
+   * asks for no requeue (the trigger queued the next plan) and keeps the last full plan's duration.
+   */
+  private async plan(): Promise<{ requeueAfterMs?: number }> {
     const startedMs = performance.now();
-    this.lastPlan = { startedMs, durationMs: this.lastPlan?.durationMs ?? 0 };
+    const previousMs = this.lastPlan?.durationMs ?? 0;
+    this.lastPlan = { startedMs, durationMs: previousMs };
+    this.supersession.begin();
+    let cut = false;
     try {
-      return await this.reconciler.reconcile();
+      const outcome = await this.reconciler.reconcile();
+      if (outcome.cutAfter) {
+        cut = true;
+        this.metrics.plansCut.inc({ step: outcome.cutAfter });
+        return {};
+      }
+      return { requeueAfterMs: outcome.requeueAfterMs };
     } finally {
-      this.lastPlan = { startedMs, durationMs: performance.now() - startedMs };
+      this.supersession.end(cut);
+      this.lastPlan = { startedMs, durationMs: cut ? previousMs : performance.now() - startedMs };
     }
   }
 

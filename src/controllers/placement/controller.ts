@@ -16,6 +16,7 @@ import { PlacementLabels, type OfflineFirstPlacement } from '../../kube/placemen
 import type { OperatorMetrics } from '../../observability/metrics.js';
 import type { Informer } from '../../runtime/informer.js';
 import { RecordingActuator, type Actuator } from '../../actuation/actuator.js';
+import type { CreateOutcome } from '../../actuation/migration-object.js';
 import { asNode, asPlacement, asVmi } from '../../actuation/event-targets.js';
 import { migrationHang, type Hang } from '../migration/hang.js';
 import { describeInputProblem, gather, type Gathered, type InputProblem, type Observed } from '../../observation/gather.js';
@@ -53,6 +54,32 @@ export interface PlacementControllerOptions {
   log?: (msg: string, fields?: Record<string, unknown>) => void;
   /** Whether the cluster serves MigrationPolicies (default: a migrationPolicies cache was given). */
   migrationPoliciesServed?: () => boolean;
+  /**
+   * Asked between a reconcile's steps: whether a trigger arrived that this reconcile should leave to
+   * the plan it queued (the operator says so at most every other reconcile, so that one always ends).
+   */
+  superseded?: () => boolean;
+}
+
+/** The steps of a reconcile, as timed in offline_first_reconcile_step_duration_seconds. */
+export type ReconcileStep = 'gather' | 'plan' | 'act' | 'status' | 'report';
+
+/** A reconcile's end: when to plan again, or the step after which a trigger cut it short. */
+export type ReconcileOutcome = { requeueAfterMs: number; cutAfter?: undefined } | { cutAfter: Exclude<ReconcileStep, 'report'>; requeueAfterMs?: undefined };
+
+/** Times a reconcile's steps one after the other into the step histogram. */
+class StepClock {
+  private last = performance.now();
+  constructor(private readonly metrics: OperatorMetrics) {}
+
+  /** Ends `step` (started when the one before ended) and returns its seconds. */
+  end(step: ReconcileStep): number {
+    const now = performance.now();
+    const seconds = (now - this.last) / 1000;
+    this.last = now;
+    this.metrics.reconcileSteps.observe({ step }, seconds);
+    return seconds;
+  }
 }
 
 export class PlacementReconciler {
@@ -78,6 +105,19 @@ export class PlacementReconciler {
     this.measurements = opts.measurements ?? new VmMeasurementReader();
   }
 
+  /**
+   * The cache replaced `old` by `next` with nothing the planner reads changed (a watch event
+   * plan-triggers.ts ignores): what gather derived of `old` holds for `next`.
+   */
+  unchangedVmi(old: VirtualMachineInstance, next: VirtualMachineInstance): void {
+    this.facts.carryVmi(old, next);
+  }
+
+  /** As unchangedVmi, for a node. */
+  unchangedNode(old: Node, next: Node): void {
+    this.facts.carryNode(old, next);
+  }
+
   /** Whether KubeVirt's MigrationPolicy API is served (its cache was started and synced). */
   private policiesServed(): boolean {
     return this.opts.migrationPoliciesServed?.() ?? this.caches.migrationPolicies !== undefined;
@@ -87,8 +127,17 @@ export class PlacementReconciler {
     this.opts.log?.(msg, fields);
   }
 
-  async reconcile(): Promise<{ requeueAfterMs: number }> {
+  /**
+   * One plan over every placement, in five steps timed in offline_first_reconcile_step_duration_seconds:
+   * gather (the caches into the planner's input), plan, act (managed policies, then every move's
+   * migration, then their Events), status (input problems, hangs, the placements' statuses) and
+   * report (the decisions' Events, the metrics).
+   * Between steps it asks `superseded`: a reconcile that a trigger overtook stops there, and the plan
+   * the trigger queued does the rest from fresher caches (level-triggered: nothing is lost).
+   */
+  async reconcile(): Promise<ReconcileOutcome> {
     const now = this.opts.now?.() ?? Date.now();
+    const step = new StepClock(this.metrics);
     const cached = this.caches.migrations.list();
     for (const key of this.created.keys()) if (this.caches.migrations.get(key)) this.created.delete(key);
     const migrations = [...cached, ...this.created.values()];
@@ -109,23 +158,54 @@ export class PlacementReconciler {
       facts: this.facts,
       timeScale: this.opts.timeScale ?? 1,
     });
-    const started = performance.now();
+    step.end('gather');
+    if (await this.overtaken()) return { cutAfter: 'gather' };
     const plan = planPlacements(g.input);
-    this.metrics.planDuration.observe((performance.now() - started) / 1000);
+    this.metrics.planDuration.observe(step.end('plan'));
     this.lastPlan = plan;
+    if (await this.overtaken()) return { cutAfter: 'plan' };
 
     const vmiByKey = new Map(vmis.map((v) => [objectKey(v), v]));
-    const problems = [...g.inputErrors, ...plan.invalidInputs.map(fromPlanner)];
-    this.metrics.inputErrors.set(problems.length);
-    await this.reportInputProblems(problems, vmiByKey, now);
-
     const migrationOf = new Map<string, string>();
     for (const m of migrations) {
       if (!isMigrationFinal(m) && m.metadata.labels?.[PlacementLabels.placement]) migrationOf.set(`${m.metadata.namespace}/${m.spec.vmiName}`, m.metadata.name!);
     }
+    await this.act(g, plan, vmiByKey, migrationOf);
+    step.end('act');
+    if (await this.overtaken()) return { cutAfter: 'act' };
 
-    // The managed MigrationPolicies first: a move to a client starts only once its placement's policy
-    // is in the cache as desired, so that KubeVirt (watching the same API) applies it.
+    const problems = [...g.inputErrors, ...plan.invalidInputs.map(fromPlanner)];
+    this.metrics.inputErrors.set(problems.length);
+    await this.reportInputProblems(problems, vmiByKey, now);
+    const hangs = await this.reportHangs(migrations, vmiByKey, now);
+    await this.writeStatuses(g, plan, migrationOf, vmiByKey, problems, hangs);
+    step.end('status');
+    if (await this.overtaken()) return { cutAfter: 'status' };
+    await this.reportDecisions(g, plan, vmiByKey);
+    this.updateMetrics(g, plan);
+    step.end('report');
+    return { requeueAfterMs: Math.min(plan.requeueAfterMs ?? Infinity, this.opts.resyncMs ?? 30_000) };
+  }
+
+  /**
+   * Whether a trigger overtook this reconcile. Gather and plan run without a pause, so the watch
+   * events that arrived meanwhile are read first: two turns of the event loop (with one, a watch
+   * response's bytes that came in during the pause are polled but not yet delivered).
+   */
+  private async overtaken(): Promise<boolean> {
+    if (!this.opts.superseded) return false;
+    for (let turn = 0; turn < 2; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+    return this.opts.superseded();
+  }
+
+  /**
+   * The plan's moves: managed MigrationPolicies first, then every Enforce move's migration at once
+   * (as many as KubeVirt's limits let the plan start, a handful), then their Events, which no
+   * migration waits for. Recommend moves go to a dry run. `migrationOf` gains the migrations created.
+   */
+  private async act(g: Gathered, plan: Plan, vmiByKey: Map<string, VirtualMachineInstance>, migrationOf: Map<string, string>): Promise<void> {
+    // A move to a client starts only once its placement's policy is in the cache as desired, so that
+    // KubeVirt (watching the same API) applies it.
     const policies = this.policiesServed() ? (this.caches.migrationPolicies?.list() ?? []) : undefined;
     await syncManagedPolicies({ placements: this.caches.placements.list(), intents: g.managedPolicies, policies }, this.actuator);
     const policyReady = (placementKey: string): boolean =>
@@ -136,6 +216,7 @@ export class PlacementReconciler {
 
     // Enforce and Recommend differ only in the actuator: a Recommend placement's moves go to a dry run.
     const dryRun = new RecordingActuator();
+    const moves: { placement: OfflineFirstPlacement; vmi: VirtualMachineInstance; planned: PlannedMigration }[] = [];
     for (const planned of plan.migrations) {
       const entry = g.placements.get(planned.placementKey);
       const vmi = vmiByKey.get(planned.vmKey);
@@ -146,39 +227,42 @@ export class PlacementReconciler {
       }
       // Not yet: the policy's watch event plans again. A return home never waits.
       if (planned.direction === 'ToClient' && !policyReady(planned.placementKey)) continue;
-      const name = await this.start(entry.object, vmi, planned);
-      if (name) migrationOf.set(planned.vmKey, name);
+      moves.push({ placement: entry.object, vmi, planned });
     }
     this.lastDryRun = dryRun;
-
-    const hangs = await this.reportHangs(migrations, vmiByKey, now);
-    await this.writeStatuses(g, plan, migrationOf, vmiByKey, problems, hangs);
-    await this.reportDecisions(g, plan, vmiByKey);
-    this.updateMetrics(g, plan);
-    return { requeueAfterMs: Math.min(plan.requeueAfterMs ?? Infinity, this.opts.resyncMs ?? 30_000) };
+    const settled = await Promise.allSettled(moves.map(async (m) => ({ ...m, outcome: await this.start(m.vmi, m.planned) })));
+    const started = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    for (const { planned, outcome } of started) if (outcome.kind !== 'refused') migrationOf.set(planned.vmKey, outcome.migration.metadata.name!);
+    for (const { placement, vmi, planned, outcome } of started) await this.reportStart(placement, vmi, planned, outcome);
+    // A write that failed fails the reconcile (retried with backoff) once the others are reported.
+    const failed = settled.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
-  private async start(p: OfflineFirstPlacement, vmi: VirtualMachineInstance, planned: PlannedMigration): Promise<string | undefined> {
+  private async start(vmi: VirtualMachineInstance, planned: PlannedMigration): Promise<CreateOutcome> {
     const outcome = await this.actuator.startMigration(vmi, planned);
+    if (outcome.kind !== 'refused') this.created.set(objectKey(outcome.migration), { ...outcome.migration, status: { phase: 'Pending' } });
+    return outcome;
+  }
+
+  /** The log line, metrics and Events of one move's start. */
+  private async reportStart(p: OfflineFirstPlacement, vmi: VirtualMachineInstance, planned: PlannedMigration, outcome: CreateOutcome): Promise<void> {
     const verb = planned.direction === 'Home' ? 'ReturningHome' : 'MovingToClient';
     if (outcome.kind === 'refused') {
       this.metrics.migrations.inc({ direction: planned.direction, result: 'Refused' });
       this.log('migration refused by KubeVirt', { vm: planned.vmKey, target: planned.targetNode, error: outcome.message });
       await this.actuator.event(asVmi(vmi), 'Warning', 'MigrationRefused', 'Migrate', `KubeVirt refused the migration to ${planned.targetNode}: ${outcome.message}`);
-      return undefined;
+      return;
     }
+    if (outcome.kind !== 'created') return;
     const m = outcome.migration;
-    this.created.set(objectKey(m), { ...m, status: { phase: 'Pending' } });
-    if (outcome.kind === 'created') {
-      this.metrics.predictedDuration.observe({ direction: planned.direction }, planned.predictedSeconds);
-      const attempt = planned.failuresBefore > 0 ? `; attempt ${planned.attempt} after ${planned.failuresBefore} failed` : '';
-      const note = `${planned.direction === 'Home' ? 'returning home' : 'moving'} from ${planned.sourceNode} to ${planned.targetNode} (${planned.reason}), predicted ${planned.predictedSeconds.toFixed(0)} s; migration ${m.metadata.name}${attempt}`;
-      this.log('migration created', { vm: planned.vmKey, migration: m.metadata.name, source: planned.sourceNode, target: planned.targetNode, predictedSeconds: planned.predictedSeconds, attempt: planned.attempt });
-      const once = `${objectKey(m)}/created`;
-      await this.actuator.event(asPlacement(p), 'Normal', verb, 'Migrate', `${vmi.metadata.name}: ${note}`, `${once}/placement`);
-      await this.actuator.event(asVmi(vmi), 'Normal', verb, 'Migrate', note, `${once}/vmi`);
-    }
-    return m.metadata.name;
+    this.metrics.predictedDuration.observe({ direction: planned.direction }, planned.predictedSeconds);
+    const attempt = planned.failuresBefore > 0 ? `; attempt ${planned.attempt} after ${planned.failuresBefore} failed` : '';
+    const note = `${planned.direction === 'Home' ? 'returning home' : 'moving'} from ${planned.sourceNode} to ${planned.targetNode} (${planned.reason}), predicted ${planned.predictedSeconds.toFixed(0)} s; migration ${m.metadata.name}${attempt}`;
+    this.log('migration created', { vm: planned.vmKey, migration: m.metadata.name, source: planned.sourceNode, target: planned.targetNode, predictedSeconds: planned.predictedSeconds, attempt: planned.attempt });
+    const once = `${objectKey(m)}/created`;
+    await this.actuator.event(asPlacement(p), 'Normal', verb, 'Migrate', `${vmi.metadata.name}: ${note}`, `${once}/placement`);
+    await this.actuator.event(asVmi(vmi), 'Normal', verb, 'Migrate', note, `${once}/vmi`);
   }
 
   /** Log lines and Warning Events for bad input, each distinct problem at most once per interval. */

@@ -14,8 +14,9 @@ describe('plan pacing', () => {
     it(`${name}: ${want} ms`, () => expect(planDelayMs(now, last, DEFAULT_PACING)).to.equal(want));
   }
 
-  it('a trigger (a link, a departure, a placement) waits for the burst only', () => {
-    expect(planDelayMs(100, { startedMs: 0, durationMs: 3000 }, DEFAULT_PACING, true)).to.equal(100);
+  it('a trigger (a link, a departure, a placement) waits for its own short burst only', () => {
+    expect(planDelayMs(100, { startedMs: 0, durationMs: 3000 }, DEFAULT_PACING, true)).to.equal(20);
+    expect(planDelayMs(0, undefined, DEFAULT_PACING, true)).to.equal(20);
   });
 
   it('keeps planning under its share of a core while events never stop', () => {
