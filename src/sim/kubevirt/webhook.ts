@@ -64,8 +64,11 @@ export class AdmissionWebhook {
         if (!isNotFound(err)) throw err;
       }
     }
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    // close() waits for every connection to end, and the API server keeps its connections to a
+    // webhook open: they are closed at once, or stopping could wait for them for ever.
+    const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
+    await closed;
   }
 
   private async review(path: string, raw: string): Promise<object> {
