@@ -115,8 +115,9 @@ describe('the operator under limits, modes, departures and restarts', function (
     const servers = [await w.server('s1'), await w.server('s2')];
     const clients = [await w.workstation('a', '900Mbit/s'), await w.workstation('b', '900Mbit/s'), await w.workstation('c', '900Mbit/s')];
     for (let i = 0; i < 3; i++) {
-      // 600 simulated seconds = 3 s real: long enough to restart the operator in the middle.
-      await putVmi(client, { name: `vm-${i}`, namespace: w.ns, node: servers[i % 2]!, memory: '1Gi', labels: { app: 'lab', 'offline-first.io/workstation': clients[i]! }, annotations: { ...calm, 'sim.offline-first.io/duration-seconds': '600' } });
+      // 1,200 simulated seconds = 6 s real: long enough to see all three running at once on a loaded
+      // machine, and to restart the operator in the middle.
+      await putVmi(client, { name: `vm-${i}`, namespace: w.ns, node: servers[i % 2]!, memory: '1Gi', labels: { app: 'lab', 'offline-first.io/workstation': clients[i]! }, annotations: { ...calm, 'sim.offline-first.io/duration-seconds': '1200' } });
     }
     await w.startKubevirt();
     const first = await w.startOperator();
