@@ -73,11 +73,9 @@ export class ParsedFacts {
   private readonly vmis = new WeakMap<VirtualMachineInstance, VmiFacts>();
   private readonly nodes = new WeakMap<Node, NodeFacts>();
   /** What gather derived per VMI in the context of the last plans (vm-view-memo.ts). */
-  readonly views: VmViewMemo<DerivedVm>;
+  readonly views = new VmViewMemo<DerivedVm>();
 
-  constructor(private readonly remember = true) {
-    this.views = new VmViewMemo<DerivedVm>(remember);
-  }
+  constructor(private readonly remember = true) {}
 
   /** Whether this instance keeps what it parses across calls. */
   get remembers(): boolean {
@@ -114,14 +112,14 @@ export class ParsedFacts {
    */
   carryVmi(old: VirtualMachineInstance, next: VirtualMachineInstance): void {
     const f = this.vmis.get(old);
-    if (f && this.remember) this.vmis.set(next, f);
+    if (f) this.vmis.set(next, f);
     this.views.carry(old, next);
   }
 
   /** As carryVmi, for a node. */
   carryNode(old: Node, next: Node): void {
     const f = this.nodes.get(old);
-    if (f && this.remember) this.nodes.set(next, f);
+    if (f) this.nodes.set(next, f);
   }
 
   /** The reader's measurements of the VMI; remembered only when they come from the object alone. */

@@ -9,7 +9,8 @@
  * (by uid and generation: their status changes on every plan and is not read), KubeVirt's parsed
  * settings and policies, the namespaces' labels. gather gives it as a signature; a new signature
  * starts a new generation and every entry of an older one is derived anew. Entries are keyed by the
- * object (a WeakMap), so only objects nobody edits in place may be given (an informer's).
+ * object (a WeakMap), so only objects nobody edits in place may be given (an informer's); gather
+ * uses it only with a ParsedFacts that remembers.
  */
 import type { VirtualMachineInstance, VirtualMachineInstanceMigration } from '../kube/kubevirt.js';
 
@@ -26,8 +27,6 @@ export class VmViewMemo<T> {
   private readonly entries = new WeakMap<VirtualMachineInstance, VmViewEntry<T>>();
   private signature: string | undefined;
   private generation = 0;
-
-  constructor(private readonly remember = true) {}
 
   /** Starts a gather whose context is `signature`; a different one than last time invalidates every entry. */
   begin(signature: string): void {
@@ -47,10 +46,10 @@ export class VmViewMemo<T> {
   /** `next` replaced `old` with nothing read changed: what was derived of `old` holds for it. */
   carry(old: VirtualMachineInstance, next: VirtualMachineInstance): void {
     const e = this.entries.get(old);
-    if (e && this.remember) this.entries.set(next, e);
+    if (e) this.entries.set(next, e);
   }
 
   set(vmi: VirtualMachineInstance, open: boolean, migrations: readonly VirtualMachineInstanceMigration[], value: T): void {
-    if (this.remember) this.entries.set(vmi, { generation: this.generation, open, migrations, value });
+    this.entries.set(vmi, { generation: this.generation, open, migrations, value });
   }
 }
